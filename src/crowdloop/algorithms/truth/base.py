@@ -1,0 +1,144 @@
+"""Shared estimator base for categorical truth inference."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any, Self
+
+import numpy as np
+from scipy import sparse
+from scipy.special import logsumexp
+
+from crowdloop.algorithms._validation import FloatArray, Gold, IntArray, gold_array
+from crowdloop.algorithms.answers import Answers
+from crowdloop.algorithms.metrics import beta_interval
+
+__all__ = ["ConvergenceWarning", "TruthInference", "design_matrix", "normalise_log"]
+
+_EPS = 1e-12
+
+
+class ConvergenceWarning(UserWarning):
+    """An iterative estimator stopped at ``n_iter`` before reaching ``tol``."""
+
+
+def design_matrix(answers: Answers) -> sparse.csr_array:
+    """Sparse answer matrix ``A`` of shape (n_tasks, n_workers * n_labels).
+
+    ``A[t, w * n_labels + l]`` counts how often worker ``w`` gave task ``t`` label ``l``.
+    Rows are built by a counting sort (O(n_answers)), never densified.
+    """
+    k = max(answers.n_labels, 1)
+    t = answers.task_idx
+    col = answers.worker_idx * k + answers.label_idx
+    n_cols = answers.n_workers * k
+    index_dtype = np.int32 if max(n_cols, t.size) < 2**31 - 1 else np.int64
+    order = np.argsort(t, kind="stable")
+    indices = col[order].astype(index_dtype)
+    del order
+    indptr = np.zeros(answers.n_tasks + 1, dtype=index_dtype)
+    np.cumsum(np.bincount(t, minlength=answers.n_tasks), out=indptr[1:])
+    data = np.ones(t.size, dtype=np.float64)
+    return sparse.csr_array((data, indices, indptr), shape=(answers.n_tasks, n_cols))
+
+
+def normalise_log(log_post: FloatArray) -> tuple[FloatArray, float]:
+    """Row-wise softmax of unnormalised log posteriors and the total log-normaliser."""
+    if log_post.size == 0:
+        return np.exp(log_post), 0.0
+    norm = logsumexp(log_post, axis=1, keepdims=True)
+    return np.exp(log_post - norm), float(norm.sum())
+
+
+def vote_posteriors(answers: Answers, weights: FloatArray | None = None) -> FloatArray:
+    """Normalised (weighted) vote shares per task; tasks without votes are uniform."""
+    k = answers.n_labels
+    w = None if weights is None else weights[answers.worker_idx]
+    votes = np.bincount(
+        answers.task_idx * k + answers.label_idx, weights=w, minlength=answers.n_tasks * k
+    ).reshape(answers.n_tasks, k)
+    totals = votes.sum(axis=1, keepdims=True)
+    empty = totals[:, 0] <= 0
+    votes[empty] = 1.0
+    totals[empty] = k
+    return np.asarray(votes / totals, dtype=np.float64)
+
+
+def clamp_gold(post: FloatArray, gold: IntArray) -> FloatArray:
+    """Set posterior rows of known-gold tasks to one-hot (in place on ``post``)."""
+    known = np.flatnonzero(gold >= 0)
+    if known.size:
+        post[known] = 0.0
+        post[known, gold[known]] = 1.0
+    return post
+
+
+class TruthInference(ABC):
+    """Base class: ``fit(answers, *, gold=None) -> self`` then read the fitted attributes.
+
+    Fitted attributes
+    -----------------
+    posteriors_ : float64 array, shape (n_tasks, n_labels), rows sum to 1.
+    labels_ : int64 array, shape (n_tasks,), argmax of ``posteriors_`` (lowest code on ties).
+    confidence_ : float64 array, shape (n_tasks,), max of ``posteriors_``.
+    worker_accuracy_ : float64 array, shape (n_workers,), posterior mean accuracy under a
+        Beta(1, 1) prior on the worker's expected correct count (soft, from ``posteriors_``).
+    worker_accuracy_interval_ : float64 array, shape (n_workers, 2), 95% credible interval.
+    worker_n_answers_ : int64 array, shape (n_workers,).
+    """
+
+    posteriors_: FloatArray
+    labels_: IntArray
+    confidence_: FloatArray
+    worker_accuracy_: FloatArray
+    worker_accuracy_interval_: FloatArray
+    worker_n_answers_: IntArray
+    n_iter_: int
+    converged_: bool
+
+    def get_params(self) -> dict[str, Any]:
+        """Hyperparameters as given to ``__init__``."""
+        return {k: v for k, v in vars(self).items() if not k.endswith("_") and not k.startswith("_")}
+
+    def __repr__(self) -> str:
+        params = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+        return f"{type(self).__name__}({params})"
+
+    def fit(self, answers: Answers, *, gold: Gold = None) -> Self:
+        """Infer the true label of every task; ``gold`` fixes known tasks."""
+        gold_codes = gold_array(gold, answers.n_tasks, answers.n_labels)
+        self.n_iter_, self.converged_ = 0, True
+        post = self._fit(answers, gold_codes)
+        self._finish(answers, clamp_gold(post, gold_codes))
+        return self
+
+    def fit_predict(self, answers: Answers, *, gold: Gold = None) -> IntArray:
+        """``fit`` then return ``labels_``."""
+        return self.fit(answers, gold=gold).labels_
+
+    @abstractmethod
+    def _fit(self, answers: Answers, gold: IntArray) -> FloatArray:
+        """Return posteriors (n_tasks, n_labels); may set model-specific attributes."""
+
+    def _finish(self, answers: Answers, post: FloatArray) -> None:
+        post = np.clip(post, 0.0, None)
+        sums = post.sum(axis=1, keepdims=True)
+        bad = sums[:, 0] <= _EPS
+        post[bad] = 1.0 / max(answers.n_labels, 1)
+        sums[bad] = 1.0
+        self.posteriors_ = post / sums
+        if answers.n_labels:
+            self.labels_ = np.argmax(self.posteriors_, axis=1).astype(np.int64)
+            self.confidence_ = self.posteriors_.max(axis=1)
+        else:
+            self.labels_ = np.full(answers.n_tasks, -1, dtype=np.int64)
+            self.confidence_ = np.zeros(answers.n_tasks)
+        correct = np.bincount(
+            answers.worker_idx,
+            weights=self.posteriors_[answers.task_idx, answers.label_idx],
+            minlength=answers.n_workers,
+        )
+        self.worker_n_answers_ = np.bincount(answers.worker_idx, minlength=answers.n_workers)
+        self.worker_accuracy_, self.worker_accuracy_interval_ = beta_interval(
+            correct, self.worker_n_answers_
+        )
