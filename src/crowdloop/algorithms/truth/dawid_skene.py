@@ -7,6 +7,7 @@ from typing import Literal, Self
 
 import numpy as np
 from scipy import sparse
+from scipy.special import digamma
 
 from crowdloop.algorithms._validation import FloatArray, Gold, IntArray
 from crowdloop.algorithms.answers import Answers
@@ -20,6 +21,9 @@ from crowdloop.algorithms.truth.base import (
 )
 
 __all__ = ["DawidSkene"]
+
+_TINY = 1e-300
+_VB_FLOOR = 1e-8
 
 
 class DawidSkene(TruthInference):
@@ -47,8 +51,11 @@ class DawidSkene(TruthInference):
     tol : stop when the log-likelihood per answer changes by less than ``tol``.
     smoothing : Dirichlet pseudo-count added to every confusion cell.
     shrinkage : pseudo-answers per confusion row drawn toward the pooled confusion.
+    diagonal : extra pseudo-count on the diagonal (prior belief that workers beat chance).
     prior_smoothing : Dirichlet pseudo-count added to each class-prior count.
-    start : initial posteriors, ``"mv"`` (majority vote).
+    estimate : ``"map"`` (posterior mode of the Dirichlet rows, classic EM) or ``"vb"``
+        (mean-field variational Bayes: ``E[log pi] = digamma(a) - digamma(sum a)``, which
+        discounts workers with few answers; Kim & Ghahramani's IBCC, AISTATS 2012).
 
     Fitted attributes (besides the base ones)
     -----------------------------------------
@@ -73,15 +80,17 @@ class DawidSkene(TruthInference):
         tol: float = 1e-5,
         smoothing: float = 0.01,
         shrinkage: float = 0.0,
+        diagonal: float = 0.0,
         prior_smoothing: float = 1.0,
-        start: Literal["mv"] = "mv",
+        estimate: Literal["map", "vb"] = "map",
     ) -> None:
         self.n_iter = n_iter
         self.tol = tol
         self.smoothing = smoothing
         self.shrinkage = shrinkage
+        self.diagonal = diagonal
         self.prior_smoothing = prior_smoothing
-        self.start = start
+        self.estimate = estimate
         self._warm: DawidSkene | None = None
 
     def fit(self, answers: Answers, *, gold: Gold = None, init: DawidSkene | None = None) -> Self:
@@ -116,8 +125,9 @@ class DawidSkene(TruthInference):
                 stacklevel=3,
             )
         log_conf, log_prior = self._m_step(design, post)
-        self.confusion_ = np.exp(log_conf).transpose(0, 2, 1).copy()
-        self.priors_ = np.exp(log_prior)
+        conf = np.exp(log_conf)
+        self.confusion_ = (conf / conf.sum(axis=1, keepdims=True)).transpose(0, 2, 1).copy()
+        self.priors_ = np.exp(log_prior) / np.exp(log_prior).sum()
         return post
 
     def _initial_posteriors(
@@ -134,13 +144,26 @@ class DawidSkene(TruthInference):
         """MAP confusions ``[w, answer, true]`` (log) and class priors (log)."""
         k = post.shape[1]
         counts = np.asarray(design.T @ post).reshape(-1, k, k)
-        pooled = counts.sum(axis=0)
-        pooled /= np.maximum(pooled.sum(axis=0, keepdims=True), 1e-300)
-        num = counts + self.smoothing + self.shrinkage * pooled
-        log_conf = np.log(np.maximum(num, 1e-300))
-        log_conf -= np.log(np.maximum(num.sum(axis=1, keepdims=True), 1e-300))
         prior = post.sum(axis=0) + self.prior_smoothing
-        return log_conf, np.log(np.maximum(prior, 1e-300) / max(prior.sum(), 1e-300))
+        return self._log_confusion(counts), self._log_normalise(prior, axis=0)
+
+    def _log_confusion(self, counts: FloatArray) -> FloatArray:
+        """Log confusions ``[w, answer, true]`` from expected counts of the same layout."""
+        k = counts.shape[1]
+        pooled = counts.sum(axis=0)
+        pooled /= np.maximum(pooled.sum(axis=0, keepdims=True), _TINY)
+        num = counts + self.smoothing + self.shrinkage * pooled + self.diagonal * np.eye(k)
+        return self._log_normalise(num, axis=1)
+
+    def _log_normalise(self, pseudo: FloatArray, axis: int) -> FloatArray:
+        """Log of Dirichlet ``pseudo`` counts normalised along ``axis`` (MAP or VB)."""
+        if self.estimate == "vb":
+            pseudo = np.maximum(pseudo, _VB_FLOOR)
+            total = pseudo.sum(axis=axis, keepdims=True)
+            return np.asarray(digamma(pseudo) - digamma(total), dtype=np.float64)
+        pseudo = np.maximum(pseudo, _TINY)
+        total = pseudo.sum(axis=axis, keepdims=True)
+        return np.asarray(np.log(pseudo) - np.log(total), dtype=np.float64)
 
 
 def _e_step(
@@ -164,4 +187,4 @@ def _extend_confusion(warm: DawidSkene, n_workers: int) -> FloatArray:
     out = np.empty((n_workers, k, k))
     out[:n_old] = conf[:n_old]
     out[n_old:] = pooled
-    return np.log(np.maximum(out, 1e-300))
+    return np.log(np.maximum(out, _TINY))

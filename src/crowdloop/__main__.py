@@ -1,0 +1,3 @@
+from crowdloop.cli.main import main
+
+main()

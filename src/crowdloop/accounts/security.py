@@ -1,0 +1,33 @@
+"""Password hashing (argon2) and API token generation/hashing."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+TOKEN_PREFIX = "cl_"
+_hasher = PasswordHasher()
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def new_token() -> str:
+    """A fresh bearer token: ``cl_`` + 40 url-safe random characters."""
+    return TOKEN_PREFIX + secrets.token_urlsafe(30)
+
+
+def hash_token(token: str) -> str:
+    # Tokens are long and random, so a fast hash is enough (unlike passwords).
+    return hashlib.sha256(token.encode()).hexdigest()

@@ -1,0 +1,47 @@
+"""Application factory: ``create_app(settings)`` wires the database, routers and error mapping."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from crowdloop import __version__
+from crowdloop.api import accounts, errors, projects, results, work
+from crowdloop.config import Settings
+from crowdloop.storage.engine import Database, make_database
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
+    """Build the ASGI app. Pass ``db`` to share an engine (tests); otherwise one is made."""
+    database = db or make_database(settings)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        if db is None:
+            database.dispose()
+
+    app = FastAPI(
+        title="crowdloop",
+        version=__version__,
+        description="People and AI models labelling data together. REST API v1.",
+        lifespan=lifespan,
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.db = database
+    errors.install(app)
+    for module in (accounts, projects, work, results):
+        app.include_router(module.router, prefix=API_PREFIX)
+
+    @app.get(f"{API_PREFIX}/health", tags=["meta"])
+    def health() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    return app

@@ -1,0 +1,41 @@
+"""Settings: built once per entry point (CLI command, server, test) and passed down."""
+
+from __future__ import annotations
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET = "dev-insecure-secret-change-me"
+
+
+class Settings(BaseSettings):
+    """Every setting is read from an environment variable prefixed with ``CROWDLOOP_``."""
+
+    model_config = SettingsConfigDict(env_prefix="CROWDLOOP_", extra="ignore")
+
+    env: str = Field("dev", description="Deployment environment: dev, test or prod.")
+    database_url: str = Field(
+        "sqlite:///./crowdloop.db",
+        description="SQLAlchemy URL; sqlite:///PATH or postgresql+psycopg://user@host/db.",
+    )
+    secret_key: str = Field(DEV_SECRET, description="Secret for signing web sessions.")
+    host: str = Field("127.0.0.1", description="Address `crowdloop serve` binds to.")
+    port: int = Field(8000, description="Port `crowdloop serve` listens on.")
+    lease_seconds: int = Field(
+        600, ge=10, description="Default lease of an assignment before it returns to the pool."
+    )
+    db_pool_size: int = Field(10, ge=1, description="Connection pool size (PostgreSQL).")
+    import_batch_size: int = Field(
+        5000, ge=1, description="Rows written per INSERT batch when importing tasks."
+    )
+    max_upload_mb: int = Field(2048, ge=1, description="Largest accepted import upload, MiB.")
+
+    @model_validator(mode="after")
+    def _enforce_real_secret(self) -> Settings:
+        if self.env == "prod" and self.secret_key == DEV_SECRET:
+            raise ValueError("CROWDLOOP_SECRET_KEY must be set to a real secret when env=prod")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")

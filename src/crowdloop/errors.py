@@ -1,0 +1,45 @@
+"""One error hierarchy; each adapter (API, web, CLI) maps it once."""
+
+from __future__ import annotations
+
+
+class CrowdloopError(Exception):
+    """Base of every error a user can cause; carries an HTTP-like status code."""
+
+    status_code = 400
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class InvalidInput(CrowdloopError):
+    status_code = 422
+
+
+class NotAuthenticated(CrowdloopError):
+    status_code = 401
+
+
+class PermissionDenied(CrowdloopError):
+    status_code = 403
+
+
+class NotFound(CrowdloopError):
+    status_code = 404
+
+
+class Conflict(CrowdloopError):
+    status_code = 409
+
+
+class Gone(CrowdloopError):
+    """A lease or resource that existed but has expired."""
+
+    status_code = 410
+
+
+class NoTaskAvailable(CrowdloopError):
+    """The worker asked for work but nothing is open for them right now."""
+
+    status_code = 404

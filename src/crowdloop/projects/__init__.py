@@ -1,0 +1,1 @@
+"""Projects, their answer schemas, task batches and tasks."""

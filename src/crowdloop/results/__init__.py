@@ -1,0 +1,1 @@
+"""Aggregated answers per task, and exports."""

@@ -1,0 +1,67 @@
+"""Engine factory. SQLite gets WAL, foreign keys, a busy timeout and BEGIN IMMEDIATE for writes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+from crowdloop.config import Settings
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy, not the driver, decide when a transaction begins.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.close()
+
+
+def _sqlite_begin(conn: Any) -> None:
+    # Writers take the lock up front: a deferred transaction that later upgrades to a
+    # write lock fails with SQLITE_BUSY at once instead of waiting on busy_timeout.
+    conn.exec_driver_sql(conn.get_execution_options().get("sqlite_begin", "BEGIN"))
+
+
+def make_engine(url: str, *, pool_size: int = 10) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    return create_engine(
+        url, pool_size=pool_size, max_overflow=pool_size * 2, pool_pre_ping=True
+    )
+
+
+@dataclass(frozen=True)
+class Database:
+    """The engine and two session factories: read (deferred) and write (immediate on SQLite)."""
+
+    engine: Engine
+    read_sessions: sessionmaker[Session]
+    write_sessions: sessionmaker[Session]
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def make_database(settings: Settings) -> Database:
+    engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
+    writer = engine.execution_options(sqlite_begin="BEGIN IMMEDIATE")
+    return Database(
+        engine=engine,
+        read_sessions=sessionmaker(engine, expire_on_commit=False),
+        write_sessions=sessionmaker(writer, expire_on_commit=False),
+    )

@@ -1,0 +1,8 @@
+"""Import every model so that Base.metadata is complete (Alembic, tests)."""
+
+from crowdloop.accounts import models as accounts_models
+from crowdloop.projects import models as projects_models
+from crowdloop.storage.base import Base
+from crowdloop.work import models as work_models
+
+__all__ = ["Base", "accounts_models", "projects_models", "work_models"]

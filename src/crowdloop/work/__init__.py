@@ -1,0 +1,1 @@
+"""Assignments: pull the next task, lease it, submit, skip, release, expire."""

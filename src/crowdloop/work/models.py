@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Enum, ForeignKey, Index, Integer, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from crowdloop.accounts.models import User
+from crowdloop.projects.models import Task
+from crowdloop.storage.base import Base, BigIntId
+from crowdloop.storage.types import UTCDateTime, utcnow
+
+
+class AssignmentStatus(enum.StrEnum):
+    active = "active"
+    submitted = "submitted"
+    skipped = "skipped"
+    released = "released"
+    expired = "expired"
+
+
+class Assignment(Base):
+    __tablename__ = "assignments"
+    __table_args__ = (
+        # The database itself guarantees a task never goes to the same worker twice.
+        UniqueConstraint("task_id", "worker_id", name="uq_assignments_task_worker"),
+        Index("ix_assignments_worker_project", "worker_id", "project_id"),
+        Index(
+            "ix_assignments_live_lease",
+            "project_id",
+            "lease_expires_at",
+            sqlite_where=text("status = 'active'"),
+            postgresql_where=text("status = 'active'"),
+        ),
+        Index("ix_assignments_project_task", "project_id", "task_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"))
+    worker_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    status: Mapped[AssignmentStatus] = mapped_column(
+        Enum(AssignmentStatus, native_enum=False, length=16), default=AssignmentStatus.active
+    )
+    reward_cents: Mapped[int] = mapped_column(Integer, default=0)
+    lease_expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answer: Mapped[Any | None] = mapped_column(JSON)
+
+    task: Mapped[Task] = relationship(lazy="raise")
+    worker: Mapped[User] = relationship(lazy="raise")

@@ -1,0 +1,166 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import CursorResult, and_, exists, or_, select, update
+from sqlalchemy.orm import Session
+
+from crowdloop.projects.models import Project, Task
+from crowdloop.work.models import Assignment, AssignmentStatus
+
+CANDIDATE_WINDOW = 32
+
+
+def active_for_worker(session: Session, worker_id: int, project_id: int) -> Assignment | None:
+    query = select(Assignment).where(
+        Assignment.worker_id == worker_id,
+        Assignment.project_id == project_id,
+        Assignment.status == AssignmentStatus.active,
+    )
+    return session.scalars(query.limit(1)).first()
+
+
+def candidates(
+    session: Session,
+    project_id: int,
+    worker_id: int,
+    *,
+    now: datetime,
+    after: tuple[int, int] | None,
+    skip_locked: bool,
+) -> Sequence[Any]:
+    """A window of open tasks the worker has never been given, best priority first."""
+    seen = exists().where(Assignment.task_id == Task.id, Assignment.worker_id == worker_id)
+    query = (
+        select(Task.id, Task.priority, Task.required_skills, Task.reward_cents)
+        .where(Task.project_id == project_id, Task.slots > 0, ~seen)
+        .where(or_(Task.deadline.is_(None), Task.deadline > now))
+        .order_by(Task.priority.desc(), Task.id)
+        .limit(CANDIDATE_WINDOW)
+    )
+    if after is not None:
+        priority, task_id = after
+        query = query.where(
+            or_(Task.priority < priority, and_(Task.priority == priority, Task.id > task_id))
+        )
+    if skip_locked:
+        query = query.with_for_update(skip_locked=True, of=Task)
+    return session.execute(query).all()
+
+
+def _rowcount(result: Any) -> int:
+    assert isinstance(result, CursorResult)
+    return int(result.rowcount)
+
+
+def claim_slot(session: Session, task_id: int) -> bool:
+    """Take one slot of a task if it still has one; atomic on every backend."""
+    stmt = (
+        update(Task)
+        .where(Task.id == task_id, Task.slots > 0)
+        .values(slots=Task.slots - 1, n_active=Task.n_active + 1)
+    )
+    return _rowcount(session.execute(stmt, execution_options={"synchronize_session": False})) == 1
+
+
+def return_slot(session: Session, task_id: int) -> None:
+    stmt = (
+        update(Task)
+        .where(Task.id == task_id)
+        .values(slots=Task.slots + 1, n_active=Task.n_active - 1)
+    )
+    session.execute(stmt, execution_options={"synchronize_session": False})
+
+
+def count_answer(session: Session, task_id: int, result: Any, confidence: float) -> None:
+    stmt = (
+        update(Task)
+        .where(Task.id == task_id)
+        .values(
+            n_active=Task.n_active - 1,
+            n_answers=Task.n_answers + 1,
+            result=result,
+            confidence=confidence,
+        )
+    )
+    session.execute(stmt, execution_options={"synchronize_session": False})
+
+
+def reserve_budget(session: Session, project_id: int, cents: int) -> bool:
+    budget_ok = or_(
+        Project.budget_cents.is_(None), Project.committed_cents + cents <= Project.budget_cents
+    )
+    stmt = (
+        update(Project)
+        .where(Project.id == project_id, budget_ok)
+        .values(committed_cents=Project.committed_cents + cents)
+    )
+    return _rowcount(session.execute(stmt, execution_options={"synchronize_session": False})) == 1
+
+
+def release_budget(session: Session, project_id: int, cents: int) -> None:
+    stmt = (
+        update(Project)
+        .where(Project.id == project_id)
+        .values(committed_cents=Project.committed_cents - cents)
+    )
+    session.execute(stmt, execution_options={"synchronize_session": False})
+
+
+def finish(
+    session: Session,
+    assignment_id: int,
+    status: AssignmentStatus,
+    *,
+    now: datetime,
+    answer: Any = None,
+) -> bool:
+    """Move an active assignment to a final status; False if it was no longer active."""
+    stmt = (
+        update(Assignment)
+        .where(Assignment.id == assignment_id, Assignment.status == AssignmentStatus.active)
+        .values(status=status, finished_at=now, answer=answer)
+    )
+    return _rowcount(session.execute(stmt, execution_options={"synchronize_session": False})) == 1
+
+
+def expired_leases(session: Session, project_id: int, now: datetime, limit: int) -> Sequence[Any]:
+    query = (
+        select(Assignment.id, Assignment.task_id, Assignment.reward_cents)
+        .where(
+            Assignment.project_id == project_id,
+            Assignment.status == AssignmentStatus.active,
+            Assignment.lease_expires_at < now,
+        )
+        .limit(limit)
+    )
+    return session.execute(query).all()
+
+
+def submitted_answers(session: Session, task_id: int) -> list[Any]:
+    query = (
+        select(Assignment.answer)
+        .where(Assignment.task_id == task_id, Assignment.status == AssignmentStatus.submitted)
+        .order_by(Assignment.id)
+    )
+    return list(session.scalars(query).all())
+
+
+def answers_for_task(session: Session, task_id: int) -> Sequence[Assignment]:
+    query = (
+        select(Assignment)
+        .where(Assignment.task_id == task_id, Assignment.status == AssignmentStatus.submitted)
+        .order_by(Assignment.id)
+    )
+    return session.scalars(query).all()
+
+
+def list_for_worker(
+    session: Session, worker_id: int, *, project_id: int | None, limit: int
+) -> Sequence[Assignment]:
+    query = select(Assignment).where(Assignment.worker_id == worker_id)
+    if project_id is not None:
+        query = query.where(Assignment.project_id == project_id)
+    return session.scalars(query.order_by(Assignment.id.desc()).limit(limit)).all()

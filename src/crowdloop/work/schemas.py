@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from crowdloop.work.models import AssignmentStatus
+
+
+class AssignmentRead(BaseModel):
+    """What a worker sees: the task's data, never its gold answer or others' answers."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    project_id: int
+    task_id: int
+    status: AssignmentStatus
+    reward_cents: int
+    lease_expires_at: datetime
+    created_at: datetime
+    finished_at: datetime | None
+    answer: Any | None
+    data: dict[str, Any]
+
+
+class AnswerSubmit(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    answer: Any = Field(description="Label, list of labels, number or text, per the schema.")
+    duration_ms: int | None = Field(None, ge=0)
+
+
+class SubmitResult(BaseModel):
+    assignment: AssignmentRead
+    next: AssignmentRead | None = Field(
+        None, description="The next assignment, when asked for with ?next=true."
+    )
+
+
+class AnswerRead(BaseModel):
+    """The requester's view of one answer."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    assignment_id: int
+    task_id: int
+    worker_id: int
+    answer: Any
+    submitted_at: datetime | None

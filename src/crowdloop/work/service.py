@@ -1,0 +1,227 @@
+"""The labelling loop: next task (pull), submit, skip, release, lease expiry.
+
+Guarantees, enforced by the database rather than by locks in Python:
+- a task goes to a worker at most once (unique constraint on task, worker);
+- a task never has more live or finished assignments than its overlap: a slot is taken with
+  a conditional ``UPDATE ... WHERE slots > 0`` that only one transaction can win per slot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from crowdloop.accounts.models import User
+from crowdloop.errors import Conflict, Gone, NoTaskAvailable, NotFound
+from crowdloop.projects.answer_schema import parse_schema
+from crowdloop.projects.models import Project, Task
+from crowdloop.results.aggregate import aggregate
+from crowdloop.storage.types import utcnow
+from crowdloop.work import repository
+from crowdloop.work.models import Assignment, AssignmentStatus
+from crowdloop.work.schemas import AssignmentRead
+
+MAX_WINDOWS = 20
+EXPIRE_BATCH = 200
+
+
+def next_assignment(
+    session: Session, worker: User, project: Project, *, now: datetime | None = None
+) -> Assignment:
+    """Give the worker an assignment on the project (their live one, if they have one)."""
+    now = now or utcnow()
+    current = repository.active_for_worker(session, worker.id, project.id)
+    if current is not None and current.lease_expires_at > now:
+        return current
+    expire_leases(session, project, now=now)
+    if project.deadline is not None and project.deadline <= now:
+        raise NoTaskAvailable(f"project {project.id} is past its deadline")
+    assignment = _claim_first(session, worker, project, now=now)
+    if assignment is None:
+        raise NoTaskAvailable(f"no task is available for you in project {project.id} right now")
+    return assignment
+
+
+def next_or_none(
+    session: Session, worker: User, project: Project, *, now: datetime | None = None
+) -> Assignment | None:
+    """Like next_assignment, but None when nothing is available (used after a submit)."""
+    try:
+        return next_assignment(session, worker, project, now=now)
+    except NoTaskAvailable:
+        return None
+
+
+def _claim_first(
+    session: Session, worker: User, project: Project, *, now: datetime
+) -> Assignment | None:
+    skills = set(worker.skills)
+    skip_locked = session.get_bind().dialect.name == "postgresql"
+    after: tuple[int, int] | None = None
+    for _ in range(MAX_WINDOWS):
+        rows = repository.candidates(
+            session, project.id, worker.id, now=now, after=after, skip_locked=skip_locked
+        )
+        for row in rows:
+            if set(row.required_skills or ()) <= skills:
+                claimed = _try_claim(session, worker, project, row, now=now)
+                if claimed is not None:
+                    return claimed
+        if len(rows) < repository.CANDIDATE_WINDOW:
+            return None
+        after = (rows[-1].priority, rows[-1].id)
+    return None
+
+
+def _try_claim(
+    session: Session, worker: User, project: Project, row: Any, *, now: datetime
+) -> Assignment | None:
+    reward = project.reward_cents if row.reward_cents is None else row.reward_cents
+    savepoint = session.begin_nested()
+    try:
+        if project.budget_cents is not None and not repository.reserve_budget(
+            session, project.id, reward
+        ):
+            savepoint.rollback()
+            raise NoTaskAvailable(f"project {project.id} has spent its budget")
+        if not repository.claim_slot(session, row.id):
+            savepoint.rollback()
+            return None
+        assignment = Assignment(
+            project_id=project.id,
+            task_id=row.id,
+            worker_id=worker.id,
+            status=AssignmentStatus.active,
+            reward_cents=reward,
+            lease_expires_at=now + timedelta(seconds=project.lease_seconds),
+            created_at=now,
+        )
+        session.add(assignment)
+        session.flush()
+    except IntegrityError:
+        # The same worker raced themselves for this task; it is theirs already.
+        savepoint.rollback()
+        return None
+    savepoint.commit()
+    return assignment
+
+
+def _own_assignment(session: Session, worker: User, assignment_id: int) -> Assignment:
+    assignment = session.get(Assignment, assignment_id)
+    if assignment is None or assignment.worker_id != worker.id:
+        raise NotFound(f"assignment {assignment_id} not found")
+    return assignment
+
+
+def _check_live(session: Session, assignment: Assignment, now: datetime) -> None:
+    if assignment.status == AssignmentStatus.expired:
+        raise Gone(f"the lease of assignment {assignment.id} expired; ask for a new task")
+    if assignment.status != AssignmentStatus.active:
+        raise Conflict(f"assignment {assignment.id} is already {assignment.status.value}")
+    if assignment.lease_expires_at <= now:
+        _expire_one(session, assignment.project_id, assignment, now)
+        raise Gone(f"the lease of assignment {assignment.id} expired; ask for a new task")
+
+
+def submit(
+    session: Session,
+    worker: User,
+    assignment_id: int,
+    answer: Any,
+    *,
+    now: datetime | None = None,
+) -> Assignment:
+    """Record a worker's answer, validated against the project's schema, and re-aggregate."""
+    now = now or utcnow()
+    assignment = _own_assignment(session, worker, assignment_id)
+    project = session.get(Project, assignment.project_id)
+    assert project is not None
+    value = parse_schema(project.answer_schema).validate_answer(answer)
+    _check_live(session, assignment, now)
+    if not repository.finish(
+        session, assignment.id, AssignmentStatus.submitted, now=now, answer=value
+    ):
+        raise Conflict(f"assignment {assignment.id} is no longer active")
+    answers = repository.submitted_answers(session, assignment.task_id)
+    result, confidence = aggregate(project.answer_schema, answers) or (None, 0.0)
+    repository.count_answer(session, assignment.task_id, result, confidence)
+    session.refresh(assignment)
+    return assignment
+
+
+def give_back(
+    session: Session,
+    worker: User,
+    assignment_id: int,
+    status: AssignmentStatus,
+    *,
+    now: datetime | None = None,
+) -> Assignment:
+    """Skip (worker won't do it) or release (return it unanswered); the slot goes back."""
+    now = now or utcnow()
+    assignment = _own_assignment(session, worker, assignment_id)
+    _check_live(session, assignment, now)
+    if not repository.finish(session, assignment.id, status, now=now):
+        raise Conflict(f"assignment {assignment.id} is no longer active")
+    _return(session, assignment.project_id, assignment.task_id, assignment.reward_cents)
+    session.refresh(assignment)
+    return assignment
+
+
+def _return(session: Session, project_id: int, task_id: int, reward: int) -> None:
+    repository.return_slot(session, task_id)
+    project = session.get(Project, project_id)
+    if project is not None and project.budget_cents is not None:
+        repository.release_budget(session, project_id, reward)
+
+
+def _expire_one(session: Session, project_id: int, lease: Any, now: datetime) -> bool:
+    """Expire one lease (an Assignment or a row with id, task_id, reward_cents)."""
+    if not repository.finish(session, lease.id, AssignmentStatus.expired, now=now):
+        return False
+    _return(session, project_id, lease.task_id, lease.reward_cents)
+    return True
+
+
+def expire_leases(session: Session, project: Project, *, now: datetime | None = None) -> int:
+    """Return every lapsed lease of the project to the pool; the count expired."""
+    now = now or utcnow()
+    expired = 0
+    while True:
+        rows = repository.expired_leases(session, project.id, now, EXPIRE_BATCH)
+        for row in rows:
+            expired += _expire_one(session, project.id, row, now)
+        if len(rows) < EXPIRE_BATCH:
+            return expired
+
+
+def get_assignment(session: Session, worker: User, assignment_id: int) -> Assignment:
+    return _own_assignment(session, worker, assignment_id)
+
+
+def list_assignments(
+    session: Session, worker: User, *, project_id: int | None = None, limit: int = 100
+) -> Sequence[Assignment]:
+    return repository.list_for_worker(session, worker.id, project_id=project_id, limit=limit)
+
+
+def to_read(session: Session, assignment: Assignment) -> AssignmentRead:
+    """The worker-safe view of an assignment: task data only, no gold, no other answers."""
+    task = session.get(Task, assignment.task_id)
+    assert task is not None
+    return AssignmentRead(
+        id=assignment.id,
+        project_id=assignment.project_id,
+        task_id=assignment.task_id,
+        status=assignment.status,
+        reward_cents=assignment.reward_cents,
+        lease_expires_at=assignment.lease_expires_at,
+        created_at=assignment.created_at,
+        finished_at=assignment.finished_at,
+        answer=assignment.answer,
+        data=task.data,
+    )
