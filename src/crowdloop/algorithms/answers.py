@@ -6,6 +6,7 @@ with :class:`Codebook` (or :meth:`Answers.from_records`) and decodes the results
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -37,10 +38,8 @@ class Codebook:
     def __init__(self, ids: Iterable[Hashable] = (), *, keep_order: bool = False) -> None:
         unique = list(dict.fromkeys(ids))
         if not keep_order:
-            try:
+            with contextlib.suppress(TypeError):
                 unique = sorted(unique)  # type: ignore[type-var]
-            except TypeError:
-                pass
         self._ids: list[Hashable] = unique
         self._codes: dict[Hashable, int] = {v: i for i, v in enumerate(unique)}
 

@@ -64,4 +64,5 @@ def beta_interval(
     tail = (1.0 - level) / 2.0
     lo = betaincinv(a, b, tail)
     hi = betaincinv(a, b, 1.0 - tail)
-    return a / (a + b), np.stack([lo, hi], axis=-1).reshape(-1, 2)
+    interval = np.stack([lo, hi], axis=-1).reshape(-1, 2).astype(np.float64)
+    return np.asarray(a / (a + b), dtype=np.float64), interval

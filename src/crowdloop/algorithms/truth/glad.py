@@ -31,8 +31,9 @@ class GLAD(TruthInference):
     one of the other ``K - 1`` labels uniformly. :math:`\alpha_w < 0` marks an adversarial
     worker, small :math:`\beta_t` a hard task. EM: the E-step sums per-answer log
     likelihoods with ``np.bincount``; the M-step maximises the expected complete
-    log-likelihood plus Gaussian priors :math:`\alpha \sim N(1, 1)`, :math:`b \sim N(0, 1)`
-    with a few L-BFGS-B steps on analytic gradients.
+    log-likelihood (uniform class priors, as in the paper) plus Gaussian priors
+    :math:`\alpha \sim N(1, 1)`, :math:`b \sim N(0, 1)` with a few L-BFGS-B steps on
+    analytic gradients.
 
     Whitehill, J., Ruvolo, P., Wu, T., Bergsma, J. & Movellan, J. (2009), Whose vote
     should count more. NIPS 22, 2035-2043.
@@ -62,8 +63,7 @@ class GLAD(TruthInference):
         ll_prev, converged, it = -np.inf, False, 0
         for it in range(1, self.n_iter + 1):  # noqa: B007
             alpha, b = self._m_step(answers, post, alpha, b)
-            prior = post.sum(axis=0) + 1.0
-            post, ll = self._e_step(answers, alpha, b, np.log(prior / prior.sum()), k)
+            post, ll = self._e_step(answers, alpha, b, np.full(k, -np.log(k)), k)
             post = clamp_gold(post, gold)
             if abs(ll - ll_prev) <= self.tol * max(answers.n_answers, 1):
                 converged = True
@@ -75,8 +75,7 @@ class GLAD(TruthInference):
             )
         self.n_iter_, self.converged_ = it, converged
         self.alphas_, self.betas_ = alpha, np.exp(b)
-        prior = post.sum(axis=0) + 1.0
-        self.priors_ = prior / prior.sum()
+        self.priors_ = np.full(answers.n_labels, 1.0 / k)
         return post
 
     @staticmethod
