@@ -35,7 +35,7 @@ class Client:
         base_url: str = "http://127.0.0.1:8000",
         *,
         token: str | None = None,
-        http: httpx.Client | None = None,
+        http: Any = None,
         timeout: float = 60.0,
     ) -> None:
         self.http = http or httpx.Client(base_url=base_url, timeout=timeout)

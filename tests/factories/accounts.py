@@ -1,23 +1,41 @@
 from __future__ import annotations
 
+from functools import cache
 from itertools import count
 
 from sqlalchemy.orm import Session
 
 from crowdloop.accounts import service
 from crowdloop.accounts.models import Role, User
-from crowdloop.accounts.schemas import UserCreate
+from crowdloop.accounts.security import hash_password
 
 _seq = count(1)
 PASSWORD = "correct horse battery"
 
 
+@cache
+def _password_hash() -> str:
+    # argon2 is slow on purpose; hash the shared test password once per run.
+    return hash_password(PASSWORD)
+
+
 def make_user(
-    session: Session, *, role: Role = Role.worker, username: str | None = None, skills: list[str] | None = None
+    session: Session,
+    *,
+    role: Role = Role.worker,
+    username: str | None = None,
+    skills: list[str] | None = None,
 ) -> User:
-    name = username or f"{role.value}{next(_seq)}"
-    data = UserCreate(username=name, password=PASSWORD, role=role, skills=skills or [])
-    return service.create_user(session, data)
+    user = User(
+        username=username or f"{role.value}{next(_seq)}",
+        password_hash=_password_hash(),
+        role=role,
+        skills=sorted(skills or []),
+        is_active=True,
+    )
+    session.add(user)
+    session.flush()
+    return user
 
 
 def make_token(session: Session, user: User) -> str:
