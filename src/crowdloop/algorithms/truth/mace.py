@@ -69,8 +69,9 @@ class MACE(DawidSkene):
         theta_new = (knew.sum(axis=1) + self.alpha - 1.0) / (
             n + self.alpha + self.beta - 2.0 + 1e-300
         )
-        theta_new = np.clip(np.where(n > 0, theta_new, self.alpha / (self.alpha + self.beta)),
-                            1e-6, 1.0 - 1e-6)
+        theta_new = np.clip(
+            np.where(n > 0, theta_new, self.alpha / (self.alpha + self.beta)), 1e-6, 1.0 - 1e-6
+        )
         spam_counts = np.clip(answered - knew, 0.0, None) + self.smoothing
         self._theta = theta_new
         self._xi = spam_counts / spam_counts.sum(axis=1, keepdims=True)
