@@ -19,8 +19,7 @@ def unit_of_work(db: Database, *, write: bool = True) -> Iterator[Session]:
             yield session
             if write:
                 session.commit()
-            else:
-                session.rollback()
+            # A read-only unit ends with close(): loaded objects stay readable, detached.
         except BaseException:
             session.rollback()
             raise

@@ -59,8 +59,20 @@ def next_or_none(
 def _claim_first(
     session: Session, worker: User, project: Project, *, now: datetime
 ) -> Assignment | None:
+    # PostgreSQL: first pass skips rows other transactions are claiming (no queueing on a
+    # hot row); if that finds nothing, a second pass waits for them, so a worker is never
+    # told "no task" just because the open tasks were momentarily locked.
+    if session.get_bind().dialect.name == "postgresql":
+        found = _scan(session, worker, project, now=now, skip_locked=True)
+        if found is not None:
+            return found
+    return _scan(session, worker, project, now=now, skip_locked=False)
+
+
+def _scan(
+    session: Session, worker: User, project: Project, *, now: datetime, skip_locked: bool
+) -> Assignment | None:
     skills = set(worker.skills)
-    skip_locked = session.get_bind().dialect.name == "postgresql"
     after: tuple[int, int] | None = None
     for _ in range(MAX_WINDOWS):
         rows = repository.candidates(
