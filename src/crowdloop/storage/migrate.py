@@ -39,3 +39,15 @@ def current_revision(engine: Engine) -> str | None:
             return None
         row = conn.exec_driver_sql("SELECT version_num FROM alembic_version").first()
         return None if row is None else str(row[0])
+
+
+# Indexes written by hand in migrations because autogenerate cannot compare them
+# (expression indexes such as "priority DESC").
+HAND_WRITTEN_INDEXES = frozenset({"ix_tasks_pick"})
+
+
+def include_object(
+    _obj: object, name: str | None, type_: str, _reflected: bool, _compare_to: object
+) -> bool:
+    """Alembic autogenerate filter: skip the hand-written indexes."""
+    return not (type_ == "index" and name in HAND_WRITTEN_INDEXES)
