@@ -7,8 +7,8 @@ from abc import ABC, abstractmethod
 from typing import Any, Self
 
 import numpy as np
+from numpy.typing import NDArray
 from scipy import sparse
-from scipy.special import logsumexp
 
 from crowdloop.algorithms._validation import FloatArray, Gold, IntArray, gold_array
 from crowdloop.algorithms.answers import Answers
@@ -27,28 +27,33 @@ def design_matrix(answers: Answers) -> sparse.csr_array:
     """Sparse answer matrix ``A`` of shape (n_tasks, n_workers * n_labels).
 
     ``A[t, w * n_labels + l]`` counts how often worker ``w`` gave task ``t`` label ``l``.
-    Rows are built by a counting sort (O(n_answers)), never densified.
+    Built by scipy's O(n_answers) counting sort (COO -> CSR), never densified.
     """
     k = max(answers.n_labels, 1)
-    t = answers.task_idx
-    col = answers.worker_idx * k + answers.label_idx
     n_cols = answers.n_workers * k
-    index_dtype = np.int32 if max(n_cols, t.size) < 2**31 - 1 else np.int64
-    order = np.argsort(t, kind="stable")
-    indices = col[order].astype(index_dtype)
-    del order
-    indptr = np.zeros(answers.n_tasks + 1, dtype=index_dtype)
-    np.cumsum(np.bincount(t, minlength=answers.n_tasks), out=indptr[1:])
-    data = np.ones(t.size, dtype=np.float64)
-    return sparse.csr_array((data, indices, indptr), shape=(answers.n_tasks, n_cols))
+    small = max(n_cols, answers.n_tasks) < 2**31 - 1
+    index_dtype = np.dtype(np.int32) if small else np.dtype(np.int64)
+    col: NDArray[np.integer[Any]] = answers.worker_idx.astype(index_dtype)
+    col *= k
+    col += answers.label_idx.astype(index_dtype)
+    row: NDArray[np.integer[Any]] = answers.task_idx.astype(index_dtype)
+    data = np.ones(row.size, dtype=np.float64)
+    coo = sparse.coo_array((data, (row, col)), shape=(answers.n_tasks, n_cols))
+    del row, col, data
+    return coo.tocsr()
 
 
 def normalise_log(log_post: FloatArray) -> tuple[FloatArray, float]:
-    """Row-wise softmax of unnormalised log posteriors and the total log-normaliser."""
+    """Row-wise softmax of unnormalised log posteriors (computed in place, overwriting
+    ``log_post``) and the total log-normaliser."""
     if log_post.size == 0:
         return np.exp(log_post), 0.0
-    norm = logsumexp(log_post, axis=1, keepdims=True)
-    return np.exp(log_post - norm), float(norm.sum())
+    top = log_post.max(axis=1, keepdims=True)
+    log_post -= top  # in place: no fresh (n_tasks, n_labels) allocations per iteration
+    post = np.exp(log_post, out=log_post)
+    total = post.sum(axis=1, keepdims=True)
+    post /= total
+    return post, float(np.log(total).sum() + top.sum())
 
 
 def vote_posteriors(answers: Answers, weights: FloatArray | None = None) -> FloatArray:
@@ -122,24 +127,29 @@ class TruthInference(ABC):
     def _fit(self, answers: Answers, gold: IntArray) -> FloatArray:
         """Return posteriors (n_tasks, n_labels); may set model-specific attributes."""
 
+    def _worker_correct(self, answers: Answers, post: FloatArray) -> FloatArray:
+        """Expected number of correct answers per worker under ``post``."""
+        weights = post[answers.task_idx, answers.label_idx]
+        counts = np.bincount(answers.worker_idx, weights=weights, minlength=answers.n_workers)
+        return np.asarray(counts, dtype=np.float64)
+
     def _finish(self, answers: Answers, post: FloatArray) -> None:
-        post = np.clip(post, 0.0, None)
-        sums = post.sum(axis=1, keepdims=True)
-        bad = sums[:, 0] <= _EPS
-        post[bad] = 1.0 / max(answers.n_labels, 1)
-        sums[bad] = 1.0
-        self.posteriors_ = post / sums
+        sums = post.sum(axis=1)
+        if sums.size and (np.abs(sums - 1.0).max() > 1e-9 or post.min() < 0.0):
+            post = np.clip(post, 0.0, None)
+            sums = post.sum(axis=1)
+            bad = sums <= _EPS
+            post[bad] = 1.0 / max(answers.n_labels, 1)
+            sums[bad] = 1.0
+            post /= sums[:, None]
+        self.posteriors_ = post
         if answers.n_labels:
-            self.labels_ = np.argmax(self.posteriors_, axis=1).astype(np.int64)
-            self.confidence_ = self.posteriors_.max(axis=1)
+            self.labels_ = np.argmax(post, axis=1).astype(np.int64)
+            self.confidence_ = post.max(axis=1)
         else:
             self.labels_ = np.full(answers.n_tasks, -1, dtype=np.int64)
             self.confidence_ = np.zeros(answers.n_tasks)
-        correct = np.bincount(
-            answers.worker_idx,
-            weights=self.posteriors_[answers.task_idx, answers.label_idx],
-            minlength=answers.n_workers,
-        )
+        correct = self._worker_correct(answers, post)
         self.worker_n_answers_ = np.bincount(answers.worker_idx, minlength=answers.n_workers)
         self.worker_accuracy_, self.worker_accuracy_interval_ = beta_interval(
             correct, self.worker_n_answers_

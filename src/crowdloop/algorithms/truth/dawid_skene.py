@@ -92,6 +92,8 @@ class DawidSkene(TruthInference):
         self.prior_smoothing = prior_smoothing
         self.estimate = estimate
         self._warm: DawidSkene | None = None
+        self._counts = np.zeros((0, 0, 0))
+        self._correct = np.zeros(0)
 
     def fit(self, answers: Answers, *, gold: Gold = None, init: DawidSkene | None = None) -> Self:
         """Fit by EM; ``init`` (a fitted ``DawidSkene`` on an earlier, smaller set of the
@@ -125,17 +127,23 @@ class DawidSkene(TruthInference):
                 stacklevel=3,
             )
         log_conf, log_prior = self._m_step(design, post)
+        self._correct = np.trace(self._counts, axis1=1, axis2=2)
         conf = np.exp(log_conf)
         self.confusion_ = (conf / conf.sum(axis=1, keepdims=True)).transpose(0, 2, 1).copy()
         self.priors_ = np.exp(log_prior) / np.exp(log_prior).sum()
         return post
+
+    def _worker_correct(self, answers: Answers, post: FloatArray) -> FloatArray:
+        if post.shape[0] == answers.n_tasks and self._correct.size == answers.n_workers:
+            return self._correct  # trace of the final M-step's expected counts
+        return super()._worker_correct(answers, post)
 
     def _initial_posteriors(
         self, answers: Answers, design: sparse.csr_array, gold: IntArray
     ) -> FloatArray:
         warm = self._warm
         if warm is None or warm.confusion_.shape[1] != answers.n_labels:
-            return clamp_gold(vote_posteriors(answers), gold)
+            return clamp_gold(np.asfortranarray(vote_posteriors(answers)), gold)
         log_conf = _extend_confusion(warm, answers.n_workers)
         post, _ = _e_step(design, log_conf, np.log(warm.priors_), gold)
         return post
@@ -143,7 +151,12 @@ class DawidSkene(TruthInference):
     def _m_step(self, design: sparse.csr_array, post: FloatArray) -> tuple[FloatArray, FloatArray]:
         """MAP confusions ``[w, answer, true]`` (log) and class priors (log)."""
         k = post.shape[1]
-        counts = np.asarray(design.T @ post).reshape(-1, k, k)
+        design_t = design.T
+        flat = np.empty((design.shape[1], k))
+        for j in range(k):  # column-wise products on the column-major posteriors
+            flat[:, j] = design_t @ post[:, j]
+        counts = flat.reshape(-1, k, k)
+        self._counts = counts
         prior = post.sum(axis=0) + self.prior_smoothing
         return self._log_confusion(counts), self._log_normalise(prior, axis=0)
 
@@ -170,8 +183,11 @@ def _e_step(
     design: sparse.csr_array, log_conf: FloatArray, log_prior: FloatArray, gold: IntArray
 ) -> tuple[FloatArray, float]:
     k = log_prior.size
-    log_post = np.asarray(design @ log_conf.reshape(-1, k))
-    log_post += log_prior
+    flat = log_conf.reshape(-1, k)
+    log_post = np.empty((design.shape[0], k), order="F")  # column-major: fast row reductions
+    for j in range(k):
+        log_post[:, j] = design @ flat[:, j]
+        log_post[:, j] += log_prior[j]
     post, ll = normalise_log(log_post)
     return clamp_gold(post, gold), ll
 
