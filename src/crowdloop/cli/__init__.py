@@ -1,0 +1,1 @@
+"""The ``crowdloop`` command line: a thin Typer adapter over the services."""

@@ -1,0 +1,85 @@
+"""``crowdloop db``: create and migrate the schema with Alembic (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from alembic.script import ScriptDirectory
+from alembic.util import CommandError
+from sqlalchemy import Engine
+
+from crowdloop.cli._common import info, state
+from crowdloop.errors import Conflict, InvalidInput
+from crowdloop.storage import migrate
+
+app = typer.Typer(help="Create and migrate the database schema.", no_args_is_help=True)
+
+
+def head_revision(url: str) -> str:
+    """The newest migration this version of crowdloop ships."""
+    head = ScriptDirectory.from_config(migrate.alembic_config(url)).get_current_head()
+    assert head is not None, "crowdloop ships at least one migration"
+    return head
+
+
+def ensure_schema(engine: Engine, *, upgrade: bool) -> str | None:
+    """Bring the schema to head (``upgrade``) or refuse to run on an outdated one.
+
+    Returns the revision upgraded from when an upgrade ran, else None.
+    """
+    current = migrate.current_revision(engine)
+    head = head_revision(str(engine.url))
+    if current == head:
+        return None
+    if not upgrade:
+        raise Conflict(
+            f"the database schema is at {current or 'nothing (empty database)'} but this "
+            f"crowdloop needs {head}: run `crowdloop db upgrade` first"
+        )
+    migrate.upgrade(engine)
+    return current or "empty"
+
+
+@app.command()
+def upgrade(
+    ctx: typer.Context,
+    revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
+) -> None:
+    """Upgrade the schema to REVISION (default: the newest). Safe to run repeatedly."""
+    engine = state(ctx).db.engine
+    before = migrate.current_revision(engine)
+    try:
+        migrate.upgrade(engine, revision)
+    except CommandError as exc:
+        raise InvalidInput(f"cannot upgrade to {revision!r}: {exc}") from None
+    after = migrate.current_revision(engine)
+    info(f"schema: {before or 'empty'} -> {after or 'empty'}")
+
+
+@app.command()
+def downgrade(
+    ctx: typer.Context,
+    revision: Annotated[str, typer.Argument(help="Target revision, or 'base' to drop all.")],
+) -> None:
+    """Downgrade the schema to REVISION (destroys the data of the dropped tables)."""
+    engine = state(ctx).db.engine
+    before = migrate.current_revision(engine)
+    try:
+        migrate.downgrade(engine, revision)
+    except CommandError as exc:
+        raise InvalidInput(f"cannot downgrade to {revision!r}: {exc}") from None
+    after = migrate.current_revision(engine)
+    info(f"schema: {before or 'empty'} -> {after or 'empty'}")
+
+
+@app.command()
+def current(ctx: typer.Context) -> None:
+    """Print the schema revision of the database ('none' when empty), marking the head."""
+    engine = state(ctx).db.engine
+    revision = migrate.current_revision(engine)
+    head = head_revision(str(engine.url))
+    if revision is None:
+        typer.echo("none")
+    else:
+        typer.echo(f"{revision} (head)" if revision == head else f"{revision} (head is {head})")
