@@ -45,7 +45,8 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def pg_database_url(request: pytest.FixtureRequest) -> Iterator[str]:
     if not PG_URL:
         pytest.skip("CROWDLOOP_TEST_DATABASE_URL is not set: PostgreSQL tests skipped")
-    name = f"crowdloop_test_{_worker_id(request.config)}"
+    # Unique per process: several suites may run at once against one server.
+    name = f"crowdloop_test_{_worker_id(request.config)}_{os.getpid()}"
     admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

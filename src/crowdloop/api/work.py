@@ -42,13 +42,15 @@ def submit(
     session: WriteSession,
     next: bool = Query(False, description="Also lease the next task of the project."),
 ) -> SubmitResult:
-    done = service.submit(session, worker, assignment_id, body.answer)
+    done, feedback = service.submit(session, worker, assignment_id, body.answer)
     following = None
     if next:
         project = access.for_worker(session, worker, done.project_id)
         upcoming = service.next_or_none(session, worker, project)
         following = None if upcoming is None else service.to_read(session, upcoming)
-    return SubmitResult(assignment=service.to_read(session, done), next=following)
+    return SubmitResult(
+        assignment=service.to_read(session, done), feedback=feedback, next=following
+    )
 
 
 @router.post("/assignments/{assignment_id}/skip", response_model=AssignmentRead)

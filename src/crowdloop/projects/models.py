@@ -60,6 +60,9 @@ class Project(Base):
     visibility: Mapped[Visibility] = mapped_column(
         Enum(Visibility, native_enum=False, length=16), default=Visibility.all_workers
     )
+    # QualityConfig as JSON (method, control rate, rules) and the last fit's bookkeeping.
+    quality_config: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    quality_state: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     owner: Mapped[User] = relationship(lazy="raise")
@@ -107,6 +110,7 @@ class Task(Base):
             sqlite_where=text("slots > 0"),
             postgresql_where=text("slots > 0"),
         ),
+        Index("ix_tasks_project_control", "project_id", "is_control"),
     )
 
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True)

@@ -7,6 +7,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from crowdloop.projects.answer_schema import AnswerSchema
 from crowdloop.projects.models import ProjectStatus, Visibility
+from crowdloop.quality.schemas import QualityConfig
 
 MAX_OVERLAP = 100
 
@@ -26,6 +27,7 @@ class ProjectCreate(BaseModel):
     lease_seconds: int | None = Field(None, ge=10, le=7 * 86400)
     visibility: Visibility = Visibility.all_workers
     status: ProjectStatus = ProjectStatus.active
+    quality: QualityConfig = Field(default_factory=QualityConfig)
 
 
 class ProjectUpdate(BaseModel):
@@ -42,6 +44,7 @@ class ProjectUpdate(BaseModel):
     lease_seconds: int | None = Field(None, ge=10, le=7 * 86400)
     visibility: Visibility | None = None
     status: ProjectStatus | None = None
+    quality: QualityConfig | None = None
 
 
 class ProjectRead(BaseModel):
@@ -63,6 +66,7 @@ class ProjectRead(BaseModel):
     lease_seconds: int
     visibility: Visibility
     status: ProjectStatus
+    quality_config: dict[str, Any]
     created_at: datetime
 
 

@@ -40,6 +40,8 @@ def create_project(
         lease_seconds=data.lease_seconds or default_lease,
         visibility=data.visibility,
         status=data.status,
+        quality_config=data.quality.model_dump(),
+        quality_state={},
     )
     session.add(project)
     session.flush()
@@ -52,6 +54,8 @@ def update_project(session: Session, project: Project, data: ProjectUpdate) -> P
             continue
         if field == "required_skills":
             value = sorted(set(value))
+        if field == "quality":
+            field = "quality_config"
         setattr(project, field, value)
     session.flush()
     return project
@@ -111,7 +115,8 @@ def task_values(project: Project, item: TaskCreate, *, batch_id: int | None) -> 
         "gold_explanation": item.gold_explanation,
         "predictions": item.predictions,
         "overlap": overlap,
-        "slots": overlap,
+        # Control tasks stay out of the overlap pool; they are mixed in at the control rate.
+        "slots": 0 if gold is not None else overlap,
         "n_answers": 0,
         "n_active": 0,
         "created_at": utcnow(),

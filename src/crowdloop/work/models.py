@@ -19,6 +19,7 @@ class AssignmentStatus(enum.StrEnum):
     skipped = "skipped"
     released = "released"
     expired = "expired"
+    discarded = "discarded"  # removed by a quality rule or the requester; can be restored
 
 
 class Assignment(Base):

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CursorResult, and_, exists, or_, select, update
+from sqlalchemy import CursorResult, and_, case, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from crowdloop.projects.models import Project, Task
@@ -65,11 +65,38 @@ def claim_slot(session: Session, task_id: int) -> bool:
     return _rowcount(session.execute(stmt, execution_options={"synchronize_session": False})) == 1
 
 
+def claim_control(session: Session, task_id: int) -> None:
+    """Control tasks have no overlap: any number of workers answer them, once each."""
+    stmt = update(Task).where(Task.id == task_id).values(n_active=Task.n_active + 1)
+    session.execute(stmt, execution_options={"synchronize_session": False})
+
+
+def control_candidates(session: Session, project_id: int, worker_id: int) -> list[int]:
+    seen = exists().where(Assignment.task_id == Task.id, Assignment.worker_id == worker_id)
+    query = (
+        select(Task.id)
+        .where(Task.project_id == project_id, Task.is_control.is_(True), ~seen)
+        .order_by(Task.id)
+        .limit(CANDIDATE_WINDOW)
+    )
+    return list(session.scalars(query).all())
+
+
+def count_for_worker(session: Session, worker_id: int, project_id: int) -> int:
+    query = select(func.count()).where(
+        Assignment.worker_id == worker_id, Assignment.project_id == project_id
+    )
+    return int(session.scalar(query) or 0)
+
+
 def return_slot(session: Session, task_id: int) -> None:
     stmt = (
         update(Task)
         .where(Task.id == task_id)
-        .values(slots=Task.slots + 1, n_active=Task.n_active - 1)
+        .values(
+            slots=case((Task.is_control.is_(True), Task.slots), else_=Task.slots + 1),
+            n_active=Task.n_active - 1,
+        )
     )
     session.execute(stmt, execution_options={"synchronize_session": False})
 

@@ -5,6 +5,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from crowdloop.quality.schemas import ControlFeedback
 from crowdloop.work.models import AssignmentStatus
 
 
@@ -34,6 +35,9 @@ class AnswerSubmit(BaseModel):
 
 class SubmitResult(BaseModel):
     assignment: AssignmentRead
+    feedback: ControlFeedback | None = Field(
+        None, description="After a wrong answer to a control task: the expected answer."
+    )
     next: AssignmentRead | None = Field(
         None, description="The next assignment, when asked for with ?next=true."
     )

@@ -19,7 +19,9 @@ from crowdloop.accounts.models import User
 from crowdloop.errors import Conflict, Gone, NoTaskAvailable, NotFound
 from crowdloop.projects.answer_schema import parse_schema
 from crowdloop.projects.models import Project, Task
-from crowdloop.results.aggregate import aggregate
+from crowdloop.quality import inference as quality_inference
+from crowdloop.quality import service as quality
+from crowdloop.quality.schemas import ControlFeedback
 from crowdloop.storage.types import utcnow
 from crowdloop.work import repository
 from crowdloop.work.models import Assignment, AssignmentStatus
@@ -37,10 +39,16 @@ def next_assignment(
     current = repository.active_for_worker(session, worker.id, project.id)
     if current is not None and current.lease_expires_at > now:
         return current
+    quality.check_not_blocked(session, project, worker.id, now)
     expire_leases(session, project, now=now)
     if project.deadline is not None and project.deadline <= now:
         raise NoTaskAvailable(f"project {project.id} is past its deadline")
-    assignment = _claim_first(session, worker, project, now=now)
+    assignment = None
+    n_seen = repository.count_for_worker(session, worker.id, project.id)
+    if quality.wants_control(project, worker.id, n_seen):
+        assignment = _claim_control(session, worker, project, now=now, n_seen=n_seen)
+    if assignment is None:
+        assignment = _claim_first(session, worker, project, now=now)
     if assignment is None:
         raise NoTaskAvailable(f"no task is available for you in project {project.id} right now")
     return assignment
@@ -87,6 +95,28 @@ def _scan(
             return None
         after = (rows[-1].priority, rows[-1].id)
     return None
+
+
+def _claim_control(
+    session: Session, worker: User, project: Project, *, now: datetime, n_seen: int
+) -> Assignment | None:
+    candidates = repository.control_candidates(session, project.id, worker.id)
+    if not candidates:
+        return None
+    task_id = candidates[n_seen % len(candidates)]
+    repository.claim_control(session, task_id)
+    assignment = Assignment(
+        project_id=project.id,
+        task_id=task_id,
+        worker_id=worker.id,
+        status=AssignmentStatus.active,
+        reward_cents=0,
+        lease_expires_at=now + timedelta(seconds=project.lease_seconds),
+        created_at=now,
+    )
+    session.add(assignment)
+    session.flush()
+    return assignment
 
 
 def _try_claim(
@@ -146,8 +176,11 @@ def submit(
     answer: Any,
     *,
     now: datetime | None = None,
-) -> Assignment:
-    """Record a worker's answer, validated against the project's schema, and re-aggregate."""
+) -> tuple[Assignment, ControlFeedback | None]:
+    """Record a worker's answer, validated against the project's schema, and re-aggregate.
+
+    Returns the assignment and, after a wrong answer to a control task, the feedback.
+    """
     now = now or utcnow()
     assignment = _own_assignment(session, worker, assignment_id)
     project = session.get(Project, assignment.project_id)
@@ -158,11 +191,15 @@ def submit(
         session, assignment.id, AssignmentStatus.submitted, now=now, answer=value
     ):
         raise Conflict(f"assignment {assignment.id} is no longer active")
-    answers = repository.submitted_answers(session, assignment.task_id)
-    result, confidence = aggregate(project.answer_schema, answers) or (None, 0.0)
+    result, confidence = quality_inference.aggregate_task(
+        session, project, assignment.task_id
+    ) or (None, 0.0)
     repository.count_answer(session, assignment.task_id, result, confidence)
     session.refresh(assignment)
-    return assignment
+    task = session.get(Task, assignment.task_id)
+    assert task is not None
+    feedback = quality.on_submit(session, project, task, assignment, now)
+    return assignment, feedback
 
 
 def give_back(
@@ -180,6 +217,10 @@ def give_back(
     if not repository.finish(session, assignment.id, status, now=now):
         raise Conflict(f"assignment {assignment.id} is no longer active")
     _return(session, assignment.project_id, assignment.task_id, assignment.reward_cents)
+    if status == AssignmentStatus.skipped:
+        project = session.get(Project, assignment.project_id)
+        assert project is not None
+        quality.on_skip(session, project, worker.id, now)
     session.refresh(assignment)
     return assignment
 

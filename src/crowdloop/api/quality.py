@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from crowdloop.api.deps import CurrentUser, CurrentWorker, ReadSession, WriteSession
+from crowdloop.projects import access
+from crowdloop.quality import inference, service
+from crowdloop.quality.schemas import MyStanding, QualityEventRead, RefitReport, WorkerQualityRead
+
+router = APIRouter(tags=["quality"])
+
+
+@router.get("/projects/{project_id}/workers", response_model=list[WorkerQualityRead])
+def workers(project_id: int, user: CurrentUser, session: ReadSession) -> list[WorkerQualityRead]:
+    """Every worker's quality in the project, with credible intervals."""
+    return service.project_workers(session, access.for_reader(session, user, project_id))
+
+
+@router.get("/projects/{project_id}/quality/events", response_model=list[QualityEventRead])
+def events(
+    project_id: int, user: CurrentUser, session: ReadSession, worker_id: int | None = None
+) -> list[QualityEventRead]:
+    project = access.for_reader(session, user, project_id)
+    found = service.project_events(session, project, worker_id)
+    return [QualityEventRead.model_validate(e) for e in found]
+
+
+@router.post(
+    "/projects/{project_id}/quality/events/{event_id}/revert", response_model=QualityEventRead
+)
+def revert(project_id: int, event_id: int, user: CurrentUser, session: WriteSession) -> QualityEventRead:
+    """Undo a block or a discard."""
+    project = access.for_manager(session, user, project_id)
+    return QualityEventRead.model_validate(service.revert(session, project, event_id))
+
+
+@router.post("/projects/{project_id}/quality/refit", response_model=RefitReport)
+def refit(project_id: int, user: CurrentUser, session: WriteSession) -> RefitReport:
+    """Re-run truth inference over the whole project now."""
+    project = access.for_manager(session, user, project_id)
+    report = inference.refit(session, project)
+    service.evaluate_all(session, project)
+    return report
+
+
+@router.get("/me/quality", response_model=MyStanding)
+def my_quality(worker: CurrentWorker, session: ReadSession) -> MyStanding:
+    return service.my_standing(session, worker.id)

@@ -1,0 +1,1 @@
+"""Quality control in the platform: worker quality, control tasks, rules, re-inference."""

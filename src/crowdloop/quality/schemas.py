@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from crowdloop.quality.models import EventKind
+
+RuleKind = Literal["fast_answers", "control_accuracy", "consensus_agreement", "skips_in_row"]
+Action = Literal["warn", "block", "discard"]
+
+
+class QualityRule(BaseModel):
+    """One Toloka-style rule.
+
+    - ``fast_answers``: answers quicker than ``threshold`` seconds; fires when at least
+      ``min_answers`` of them have been given.
+    - ``control_accuracy``: control accuracy under ``threshold`` after ``min_answers``
+      control answers.
+    - ``consensus_agreement``: agreement with the inferred answer under ``threshold`` after
+      ``min_answers`` answers (checked at each re-inference).
+    - ``skips_in_row``: ``threshold`` skips in a row.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: RuleKind
+    threshold: float = Field(ge=0)
+    min_answers: int = Field(5, ge=1)
+    action: Action = "warn"
+    block_hours: float = Field(24, gt=0, le=24 * 365)
+
+
+class QualityConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    method: str = Field("auto", description="Truth-inference method for re-inference.")
+    control_rate: float = Field(
+        0.1, ge=0, le=1, description="Share of a worker's stream made of control tasks."
+    )
+    rules: list[QualityRule] = Field(default_factory=list)
+
+
+class WorkerQualityRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    project_id: int
+    worker_id: int
+    n_answers: int
+    n_control: int
+    n_control_correct: int
+    control_accuracy: float | None = None
+    control_accuracy_interval: tuple[float, float] | None = None
+    accuracy: float | None
+    accuracy_low: float | None
+    accuracy_high: float | None
+    agreement: float | None
+    skip_streak: int
+    blocked_until: datetime | None
+    block_reason: str | None
+
+
+class QualityEventRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    project_id: int
+    worker_id: int
+    kind: EventKind
+    rule: str
+    reason: str
+    details: dict[str, Any]
+    reverted: bool
+    created_at: datetime
+
+
+class ControlFeedback(BaseModel):
+    """Shown to a worker after a wrong answer to a control task."""
+
+    correct: bool
+    expected: Any
+    explanation: str | None
+
+
+class RefitReport(BaseModel):
+    project_id: int
+    method: str
+    tasks: int
+    answers: int
+    workers: int
+    changed: int
+    n_iter: int
+
+
+class MyStanding(BaseModel):
+    """A worker's own view: quality per project, warnings and blocks with their reasons."""
+
+    projects: list[WorkerQualityRead]
+    events: list[QualityEventRead]
