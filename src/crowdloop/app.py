@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from crowdloop import __version__
-from crowdloop.api import accounts, errors, projects, results, work
+from crowdloop.api import accounts, errors, projects, results, transfer, work
 from crowdloop.config import Settings
 from crowdloop.storage.engine import Database, make_database
 
@@ -37,7 +37,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.db = database
     errors.install(app)
-    for module in (accounts, projects, work, results):
+    for module in (accounts, projects, work, results, transfer):
         app.include_router(module.router, prefix=API_PREFIX)
 
     @app.get(f"{API_PREFIX}/health", tags=["meta"])
