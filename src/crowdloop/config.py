@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     import_batch_size: int = Field(
         5000, ge=1, description="Rows written per INSERT batch when importing tasks."
     )
+    refit_interval_seconds: float = Field(
+        30, ge=0, description="How often the server re-fits truth inference; 0 turns it off."
+    )
     max_upload_mb: int = Field(2048, ge=1, description="Largest accepted import upload, MiB.")
 
     @model_validator(mode="after")

@@ -170,3 +170,36 @@ class TestRefit:
         with pytest.raises(ApiError) as err:
             a.requester.request("POST", f"/projects/{project['id']}/quality/refit")
         assert err.value.status == 422
+
+
+class TestAgreementAndJobs:
+    def test_agreement_endpoint(self, app_client: TestClient, db: Database) -> None:
+        a = actors(app_client, db, n_workers=3)
+        project = a.requester.create_project(project_body(overlap=3, quality=_quality()))
+        for i in range(4):
+            a.requester.create_task(project["id"], {"data": {"i": i}})
+        for n, worker in enumerate(a.workers):
+            _answer_all(worker, project["id"], "bird" if n == 2 else "cat")
+        stats = a.requester.request("GET", f"/projects/{project['id']}/agreement")
+        assert stats["answers"] == 12
+        assert stats["pairwise"] == pytest.approx(1 / 3)
+        assert stats["fleiss_kappa"] < 0.1
+        odd = a.workers[2].me()["id"]
+        assert stats["workers"][str(odd)] == 0.0
+
+    def test_background_refit_picks_up_new_answers(
+        self, app_client: TestClient, db: Database
+    ) -> None:
+        from crowdloop.quality.jobs import refit_due
+
+        a = actors(app_client, db, n_workers=2)
+        project = a.requester.create_project(project_body(overlap=2, quality=_quality()))
+        a.requester.create_task(project["id"], {"data": {}})
+        assert refit_due(db) == []
+        for worker in a.workers:
+            _answer_all(worker, project["id"], "dog")
+        reports = refit_due(db)
+        assert [r.project_id for r in reports] == [project["id"]]
+        assert refit_due(db) == []  # nothing new since
+        state = a.requester.request("GET", f"/projects/{project['id']}")["quality_config"]
+        assert state["method"] == "auto"

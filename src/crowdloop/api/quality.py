@@ -4,7 +4,8 @@ from fastapi import APIRouter
 
 from crowdloop.api.deps import CurrentUser, CurrentWorker, ReadSession, WriteSession
 from crowdloop.projects import access
-from crowdloop.quality import inference, service
+from crowdloop.quality import inference, metrics, service
+from crowdloop.quality.metrics import Agreement
 from crowdloop.quality.schemas import MyStanding, QualityEventRead, RefitReport, WorkerQualityRead
 
 router = APIRouter(tags=["quality"])
@@ -46,3 +47,9 @@ def refit(project_id: int, user: CurrentUser, session: WriteSession) -> RefitRep
 @router.get("/me/quality", response_model=MyStanding)
 def my_quality(worker: CurrentWorker, session: ReadSession) -> MyStanding:
     return service.my_standing(session, worker.id)
+
+
+@router.get("/projects/{project_id}/agreement", response_model=Agreement)
+def project_agreement(project_id: int, user: CurrentUser, session: ReadSession) -> Agreement:
+    """Pairwise agreement, Fleiss' kappa, Krippendorff's alpha, and per-worker agreement."""
+    return metrics.agreement(session, access.for_reader(session, user, project_id))

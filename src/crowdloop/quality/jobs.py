@@ -1,0 +1,85 @@
+"""Background re-inference: re-fit projects that received answers since their last fit.
+
+Runs in every server process (``JobRunner``) or once from the CLI. On PostgreSQL a
+transaction-level advisory lock per project makes concurrent processes skip a project that
+another process is already re-fitting.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from crowdloop.errors import CrowdloopError
+from crowdloop.projects.models import Project, ProjectStatus
+from crowdloop.quality import inference, repository, service
+from crowdloop.quality.schemas import RefitReport
+from crowdloop.storage.engine import Database
+from crowdloop.storage.uow import unit_of_work
+
+log = logging.getLogger(__name__)
+REFITTABLE = ("single_choice", "rating")
+ADVISORY_NAMESPACE = 7_301  # arbitrary, keeps our advisory locks apart from others'
+
+
+def due_projects(session: Session) -> list[int]:
+    query = select(Project).where(
+        Project.status == ProjectStatus.active, Project.task_type.in_(REFITTABLE)
+    )
+    due = []
+    for project in session.scalars(query):
+        last = int((project.quality_state or {}).get("last_answer_id", 0))
+        if repository.last_answer_id(session, project.id) > last:
+            due.append(project.id)
+    return due
+
+
+def _locked(session: Session, project_id: int) -> bool:
+    if session.get_bind().dialect.name != "postgresql":
+        return True
+    got = session.execute(
+        text("SELECT pg_try_advisory_xact_lock(:ns, :id)"),
+        {"ns": ADVISORY_NAMESPACE, "id": project_id},
+    ).scalar()
+    return bool(got)
+
+
+def refit_due(db: Database) -> list[RefitReport]:
+    """Re-fit every project with new answers; one unit of work per project."""
+    with unit_of_work(db, write=False) as session:
+        due = due_projects(session)
+    reports = []
+    for project_id in due:
+        with unit_of_work(db) as session:
+            project = session.get(Project, project_id)
+            if project is None or not _locked(session, project_id):
+                continue
+            reports.append(inference.refit(session, project))
+            service.evaluate_all(session, project)
+    return reports
+
+
+class JobRunner:
+    """A daemon thread that calls ``refit_due`` every ``interval`` seconds."""
+
+    def __init__(self, db: Database, interval: float) -> None:
+        self.db, self.interval = db, interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="crowdloop-jobs", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=self.interval + 5)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                refit_due(self.db)
+            except CrowdloopError as exc:  # a project's data the model cannot take
+                log.warning("re-inference skipped: %s", exc.detail)
