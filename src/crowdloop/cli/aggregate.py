@@ -69,7 +69,7 @@ def read_table(path: Path, wanted: Sequence[str], what: str) -> Table:
     columns: dict[str, list[str]] = {c: [] for c in wanted}
     lines: list[int] = []
     with _open(path, what) as handle:
-        reader = csv.reader(handle)
+        reader = csv.reader(handle, strict=True)
         try:
             positions = _header(reader, path, wanted)
             for row in reader:
