@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from crowdloop import __version__
+from crowdloop import __version__, web
 from crowdloop.api import accounts, errors, projects, results, transfer, work
 from crowdloop.config import Settings
 from crowdloop.storage.engine import Database, make_database
@@ -39,6 +39,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
     errors.install(app)
     for module in (accounts, projects, work, results, transfer):
         app.include_router(module.router, prefix=API_PREFIX)
+    web.install(app)
 
     @app.get(f"{API_PREFIX}/health", tags=["meta"])
     def health() -> dict[str, str]:

@@ -1,0 +1,21 @@
+"""The web UI: server-rendered pages over the same services as the API.
+
+``install(app)`` adds the page routers and serves ``static/`` at ``/static``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from crowdloop.web import admin, auth, dashboard, events, imports, requester, results, worker
+
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+def install(app: FastAPI) -> None:
+    for module in (auth, worker, requester, dashboard, results, imports, events, admin):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")

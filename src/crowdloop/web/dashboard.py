@@ -1,0 +1,100 @@
+"""The per-project dashboard (progress, throughput, cost, ETA) and the workers view."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from sqlalchemy.orm import Session
+
+from crowdloop.projects import access
+from crowdloop.projects import service as projects
+from crowdloop.projects.models import Project
+from crowdloop.projects.schemas import ProjectStats
+from crowdloop.quality import service as quality
+from crowdloop.storage.types import utcnow
+from crowdloop.web import charts
+from crowdloop.web import repository as reads
+from crowdloop.web.deps import ReadSession, WebRoute, WebUser, render, templates
+
+router = APIRouter(route_class=WebRoute, include_in_schema=False)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Everything the live stats panel shows, computed in one read."""
+
+    stats: ProjectStats
+    remaining: int
+    progress: float
+    spent_cents: int
+    budget_share: float | None
+    rate_per_hour: float
+    eta: str
+    chart: charts.Chart
+    updated: datetime
+
+    def signature(self) -> tuple[Any, ...]:
+        """What changes when work happens; the live stream sends an update when it does."""
+        s = self.stats
+        return (s.tasks, s.answers, s.active_assignments, s.committed_cents, self.spent_cents)
+
+
+def summarize(session: Session, project: Project, *, now: datetime | None = None) -> Summary:
+    now = now or utcnow()
+    stats = projects.project_stats(session, project)
+    remaining = reads.remaining_answers(session, project.id)
+    times = reads.finish_times(session, project.id)
+    spent = reads.spent_cents(session, project.id)
+    wanted = stats.answers + remaining
+    rate = charts.rate_per_hour(times, now)
+    budget = project.budget_cents
+    return Summary(
+        stats=stats,
+        remaining=remaining,
+        progress=stats.answers / wanted if wanted else 0.0,
+        spent_cents=spent,
+        budget_share=max(spent, project.committed_cents) / budget if budget else None,
+        rate_per_hour=rate,
+        eta=charts.eta_text(remaining, rate),
+        chart=charts.throughput(times, now),
+        updated=now,
+    )
+
+
+def stats_html(project: Project, summary: Summary) -> str:
+    """The live panel as HTML: the page includes it, the event stream re-sends it."""
+    template = templates.get_template("requester/_stats.html")
+    return template.render(project=project, s=summary)
+
+
+@router.get("/console/projects/{project_id}")
+def dashboard(request: Request, project_id: int, user: WebUser, session: ReadSession) -> Response:
+    project = access.for_reader(session, user, project_id)
+    summary = summarize(session, project)
+    context = {
+        "project": project,
+        "stats_html": stats_html(project, summary),
+        "can_manage": access.can_manage(user, project),
+        "batches": projects.list_batches(session, project),
+    }
+    return render(request, "requester/dashboard.html", context)
+
+
+@router.get("/console/projects/{project_id}/workers")
+def workers(request: Request, project_id: int, user: WebUser, session: ReadSession) -> Response:
+    """Per worker: answers, agreement with the task results, median time per answer."""
+    project = access.for_reader(session, user, project_id)
+    rows = reads.answer_rows(session, project.id)
+    names = reads.usernames(session, {int(r[0]) for r in rows})
+    scores = {q.worker_id: q for q in quality.project_workers(session, project)}
+    names.update(reads.usernames(session, set(scores) - set(names)))
+    context = {
+        "project": project,
+        "workers": charts.worker_rows(rows, names),
+        "quality": scores,
+        "now": utcnow(),
+    }
+    return render(request, "requester/workers.html", context)
