@@ -34,7 +34,8 @@ class TestDemo:
         assert "demo-worker1-password" in out
         assert "(created)" in out
         counts = _counts(db)
-        assert counts[0] == 6 and counts[2] == 1 and counts[3] > 0
+        assert counts[:3] == (6, 6, 1)
+        assert counts[3] > 0
         with unit_of_work(db, write=False) as session:
             # The printed tokens and passwords work.
             assert accounts.user_for_token(session, "cl_demo_requester").role == Role.requester
@@ -42,7 +43,8 @@ class TestDemo:
             (project,) = projects.list_projects(session, accounts.get_user_by_username(
                 session, "demo-requester"))  # fmt: skip
             stats = projects.project_stats(session, project)
-            assert stats.tasks == 60 and stats.control_tasks == 6 and stats.tasks_complete > 0
+            assert (stats.tasks, stats.control_tasks) == (60, 6)
+            assert stats.tasks_complete > 0
 
         second = run("demo", "--no-serve")
         assert second.exit_code == 0, second.output

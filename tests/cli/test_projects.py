@@ -110,8 +110,8 @@ class TestProjectCreate:
 
 
 class TestProjectListAndShow:
-    def test_list_filters_by_owner(self, run: Run, db: Database, people: None) -> None:
-        del people
+    @pytest.mark.usefixtures("people")
+    def test_list_filters_by_owner(self, run: Run) -> None:
         run(*CREATE, "--type", "text")
         run("project", "create", "--owner", "rob", "--name", "Other", "--type", "text")
         everything = run("project", "list").stdout.splitlines()
