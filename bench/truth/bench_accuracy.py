@@ -32,8 +32,8 @@ def ours(name: str) -> Callable[[Dataset], Labels]:
 
 
 def crowdkit(name: str) -> Callable[[Dataset], Labels]:
-    import pandas as pd
-    from crowdkit import aggregation
+    import pandas as pd  # type: ignore[import-untyped,unused-ignore]
+    from crowdkit import aggregation  # type: ignore[import-not-found,unused-ignore]
 
     def run(d: Dataset) -> Labels:
         a = d.answers
