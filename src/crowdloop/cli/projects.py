@@ -102,7 +102,8 @@ def create(  # noqa: PLR0913
     ] = None,
     priority: Annotated[int, typer.Option(help="Higher is served first (-1000..1000).")] = 0,
     skill: Annotated[
-        list[str] | None, typer.Option("--skill", help="A required skill; repeat for several.")
+        list[str] | None,
+        typer.Option("--skill", metavar="SKILL", help="A required skill; repeat for several."),
     ] = None,
     instructions_file: Annotated[
         Path | None, typer.Option(help="Markdown file with the instructions for workers.")

@@ -27,7 +27,8 @@ def create_user(
         ),
     ] = None,
     skill: Annotated[
-        list[str] | None, typer.Option("--skill", help="A skill tag; repeat for several.")
+        list[str] | None,
+        typer.Option("--skill", metavar="SKILL", help="A skill tag; repeat for several."),
     ] = None,
     email: Annotated[str | None, typer.Option(help="E-mail address.")] = None,
 ) -> None:
