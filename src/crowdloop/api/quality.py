@@ -4,9 +4,9 @@ from fastapi import APIRouter
 
 from crowdloop.api.deps import CurrentUser, CurrentWorker, ReadSession, WriteSession
 from crowdloop.projects import access
-from crowdloop.quality import inference, metrics, service
+from crowdloop.quality import inference, metrics, review, service
 from crowdloop.quality.metrics import Agreement
-from crowdloop.quality.schemas import MyStanding, QualityEventRead, RefitReport, WorkerQualityRead
+from crowdloop.quality.schemas import AnswerForReview, MyStanding, QualityEventRead, RefitReport, WorkerQualityRead
 
 router = APIRouter(tags=["quality"])
 
@@ -53,3 +53,20 @@ def my_quality(worker: CurrentWorker, session: ReadSession) -> MyStanding:
 def project_agreement(project_id: int, user: CurrentUser, session: ReadSession) -> Agreement:
     """Pairwise agreement, Fleiss' kappa, Krippendorff's alpha, and per-worker agreement."""
     return metrics.agreement(session, access.for_reader(session, user, project_id))
+
+
+@router.get("/projects/{project_id}/review", response_model=list[AnswerForReview])
+def review_queue(
+    project_id: int, user: CurrentUser, session: ReadSession
+) -> list[AnswerForReview]:
+    """Answers waiting for review (owner, admin or the project's reviewers)."""
+    project = access.for_reader(session, user, project_id)
+    return [AnswerForReview.model_validate(a) for a in review.pending(session, project)]
+
+
+@router.post("/assignments/{assignment_id}/review", response_model=AnswerForReview)
+def review_answer(
+    assignment_id: int, body: review.ReviewIn, user: CurrentUser, session: WriteSession
+) -> AnswerForReview:
+    """Accept, reject (re-queues the task) or send back for rework; the worker sees why."""
+    return AnswerForReview.model_validate(review.review(session, user, assignment_id, body))

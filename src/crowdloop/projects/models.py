@@ -60,6 +60,7 @@ class Project(Base):
     visibility: Mapped[Visibility] = mapped_column(
         Enum(Visibility, native_enum=False, length=16), default=Visibility.all_workers
     )
+    review_required: Mapped[bool] = mapped_column(Boolean, default=False)
     # QualityConfig as JSON (method, control rate, rules) and the last fit's bookkeeping.
     quality_config: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     quality_state: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -27,6 +27,7 @@ class ProjectCreate(BaseModel):
     lease_seconds: int | None = Field(None, ge=10, le=7 * 86400)
     visibility: Visibility = Visibility.all_workers
     status: ProjectStatus = ProjectStatus.active
+    review_required: bool = Field(False, description="Answers wait for a reviewer's verdict.")
     quality: QualityConfig = Field(default_factory=QualityConfig)
 
 
@@ -44,6 +45,7 @@ class ProjectUpdate(BaseModel):
     lease_seconds: int | None = Field(None, ge=10, le=7 * 86400)
     visibility: Visibility | None = None
     status: ProjectStatus | None = None
+    review_required: bool | None = None
     quality: QualityConfig | None = None
 
 
@@ -66,6 +68,7 @@ class ProjectRead(BaseModel):
     lease_seconds: int
     visibility: Visibility
     status: ProjectStatus
+    review_required: bool
     quality_config: dict[str, Any]
     created_at: datetime
 

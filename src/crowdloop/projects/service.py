@@ -40,6 +40,7 @@ def create_project(
         lease_seconds=data.lease_seconds or default_lease,
         visibility=data.visibility,
         status=data.status,
+        review_required=data.review_required,
         quality_config=data.quality.model_dump(),
         quality_state={},
     )

@@ -27,6 +27,8 @@ class WorkerQuality(Base):
     n_control_correct: Mapped[int] = mapped_column(Integer, default=0)
     n_fast: Mapped[int] = mapped_column(Integer, default=0)
     skip_streak: Mapped[int] = mapped_column(Integer, default=0)
+    n_accepted: Mapped[int] = mapped_column(Integer, default=0)
+    n_rejected: Mapped[int] = mapped_column(Integer, default=0)
     # From the last truth-inference fit (None before the first fit).
     accuracy: Mapped[float | None] = mapped_column(Float)
     accuracy_low: Mapped[float | None] = mapped_column(Float)

@@ -94,6 +94,16 @@ def shift_answers(session: Session, task_id: int, delta: int) -> None:
     )
 
 
+def rework(session: Session, task_id: int) -> None:
+    """An answer sent back for rework stops counting; its worker holds the slot again."""
+    session.execute(
+        update(Task)
+        .where(Task.id == task_id)
+        .values(n_answers=Task.n_answers - 1, n_active=Task.n_active + 1),
+        execution_options={"synchronize_session": False},
+    )
+
+
 def set_results(session: Session, rows: list[dict[str, Any]]) -> None:
     """Bulk update of (id, result, confidence)."""
     if rows:

@@ -50,6 +50,8 @@ class WorkerQualityRead(BaseModel):
     n_answers: int
     n_control: int
     n_control_correct: int
+    n_accepted: int
+    n_rejected: int
     control_accuracy: float | None = None
     control_accuracy_interval: tuple[float, float] | None = None
     accuracy: float | None
@@ -98,3 +100,17 @@ class MyStanding(BaseModel):
 
     projects: list[WorkerQualityRead]
     events: list[QualityEventRead]
+
+
+class AnswerForReview(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    project_id: int
+    task_id: int
+    worker_id: int
+    status: str
+    answer: Any
+    review: str | None
+    review_reason: str | None
+    finished_at: datetime | None

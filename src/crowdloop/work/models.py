@@ -4,7 +4,17 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, Index, Integer, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crowdloop.accounts.models import User
@@ -20,6 +30,8 @@ class AssignmentStatus(enum.StrEnum):
     released = "released"
     expired = "expired"
     discarded = "discarded"  # removed by a quality rule or the requester; can be restored
+    rework = "rework"  # sent back by a reviewer; the worker answers again
+    rejected = "rejected"  # refused by a reviewer; the task went back to the pool
 
 
 class Assignment(Base):
@@ -50,6 +62,11 @@ class Assignment(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     answer: Mapped[Any | None] = mapped_column(JSON)
+    review: Mapped[str | None] = mapped_column(String(16))  # accepted / rejected / rework
+    review_reason: Mapped[str | None] = mapped_column(Text)
+    # Plain id, no foreign key: adding one would make SQLite rebuild this large table.
+    reviewer_id: Mapped[int | None] = mapped_column(BigIntId)
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     task: Mapped[Task] = relationship(lazy="raise")
-    worker: Mapped[User] = relationship(lazy="raise")
+    worker: Mapped[User] = relationship(lazy="raise", foreign_keys=[worker_id])

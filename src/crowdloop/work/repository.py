@@ -11,6 +11,8 @@ from crowdloop.projects.models import Project, Task
 from crowdloop.work.models import Assignment, AssignmentStatus
 
 CANDIDATE_WINDOW = 32
+# Assignments a worker may still answer: fresh leases and work sent back for rework.
+LIVE = (AssignmentStatus.active, AssignmentStatus.rework)
 
 
 def active_for_worker(session: Session, worker_id: int, project_id: int) -> Assignment | None:
@@ -144,11 +146,12 @@ def finish(
     now: datetime,
     answer: Any = None,
 ) -> bool:
-    """Move an active assignment to a final status; False if it was no longer active."""
+    """Move a live assignment to a final status; False if it was no longer live."""
     stmt = (
         update(Assignment)
-        .where(Assignment.id == assignment_id, Assignment.status == AssignmentStatus.active)
-        .values(status=status, finished_at=now, answer=answer)
+        .where(Assignment.id == assignment_id, Assignment.status.in_(LIVE))
+        # A fresh answer (also after rework) waits for a fresh review.
+        .values(status=status, finished_at=now, answer=answer, review=None)
     )
     return _rowcount(session.execute(stmt, execution_options={"synchronize_session": False})) == 1
 

@@ -23,6 +23,8 @@ class AssignmentRead(BaseModel):
     created_at: datetime
     finished_at: datetime | None
     answer: Any | None
+    review: str | None = None
+    review_reason: str | None = None
     data: dict[str, Any]
 
 

@@ -162,7 +162,7 @@ def _own_assignment(session: Session, worker: User, assignment_id: int) -> Assig
 def _check_live(session: Session, assignment: Assignment, now: datetime) -> None:
     if assignment.status == AssignmentStatus.expired:
         raise Gone(f"the lease of assignment {assignment.id} expired; ask for a new task")
-    if assignment.status != AssignmentStatus.active:
+    if assignment.status not in repository.LIVE:
         raise Conflict(f"assignment {assignment.id} is already {assignment.status.value}")
     if assignment.lease_expires_at <= now:
         _expire_one(session, assignment.project_id, assignment, now)
@@ -276,5 +276,7 @@ def to_read(session: Session, assignment: Assignment) -> AssignmentRead:
         created_at=assignment.created_at,
         finished_at=assignment.finished_at,
         answer=assignment.answer,
+        review=assignment.review,
+        review_reason=assignment.review_reason,
         data=task.data,
     )
