@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, File, Query, UploadFile, status
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 
-from crowdloop.api.deps import CurrentUser, DbDep, SettingsDep
+from crowdloop.api.deps import CurrentUser, DbDep, ReadSession, SettingsDep
 from crowdloop.projects import access
 from crowdloop.projects.importing import ImportFormat, ImportRejected, ImportReport, OnError
 from crowdloop.projects.importing import import_tasks as run_import
+from crowdloop.results.exporting import ExportFormat, stream_export
+from crowdloop.results.exporting.service import media_type
 from crowdloop.storage.uow import unit_of_work
 
 router = APIRouter(tags=["import/export"])
@@ -51,3 +53,26 @@ def import_tasks(
     except ImportRejected as exc:  # rolled back by the unit of work; report the rows
         body = {"error": "InvalidInput", "detail": exc.report.model_dump(mode="json")}
         return JSONResponse(body, status_code=exc.status_code)
+
+
+@router.get(
+    "/projects/{project_id}/export",
+    response_class=StreamingResponse,
+    responses={200: {"description": "The export file, streamed.", "content": {"text/csv": {}}}},
+)
+def export_results(
+    project_id: int,
+    user: CurrentUser,
+    session: ReadSession,
+    db: DbDep,
+    fmt: Annotated[ExportFormat, Query(alias="format")] = "jsonl",
+) -> StreamingResponse:
+    """Stream every task with its result and answers (CSV, JSONL or Label Studio JSON)."""
+    access.for_reader(session, user, project_id)
+    kind, extension = media_type(fmt)
+    filename = f"project-{project_id}-results.{extension}"
+    return StreamingResponse(
+        stream_export(db, project_id, fmt),  # opens its own session: it outlives the request's
+        media_type=kind,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

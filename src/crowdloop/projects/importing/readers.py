@@ -36,6 +36,9 @@ RESERVED = frozenset(
     }
 )
 
+# Keys crowdloop's own exports add; ignored on import so an export can be imported again.
+EXPORT_ONLY = frozenset({"task_id", "result", "confidence", "n_answers", "answers", "is_control"})
+
 
 @dataclass(slots=True)
 class Parsed:
@@ -86,10 +89,9 @@ def _csv_layout(header: list[str]) -> _CsvLayout:
         for i, name in enumerate(names)
         if name in reserved_names
     )
-    extra = tuple(
-        (name, i) for i, name in enumerate(names) if name not in reserved_names and name != "data"
-    )
     data_column = names.index("data") if "data" in names else None
+    ignored = {"data"} | (EXPORT_ONLY if data_column is not None else set())
+    extra = tuple((name, i) for i, name in enumerate(names) if name not in reserved_names | ignored)
     if data_column is None and not extra:
         raise InvalidInput("CSV has no data columns: add a 'data' column or columns of task data")
     return _CsvLayout(len(names), data_column, reserved, extra)
@@ -181,7 +183,9 @@ def _jsonl_record(index: int, line: int, raw: bytes) -> Parsed:
         return Parsed(index, line, error=f"not JSON: {exc}")
     if not isinstance(obj, dict):
         return Parsed(index, line, error="not a JSON object")
-    return _parsed(index, line, obj if "data" in obj else {"data": obj})
+    if "data" not in obj:
+        return _parsed(index, line, {"data": obj})
+    return _parsed(index, line, {k: v for k, v in obj.items() if k not in EXPORT_ONLY})
 
 
 def read_jsonl(stream: BinaryIO) -> Iterator[Parsed]:
