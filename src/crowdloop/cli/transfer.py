@@ -17,19 +17,22 @@ from crowdloop.cli._common import fail, info, operator, state, unit, warn
 from crowdloop.errors import InvalidInput
 from crowdloop.projects import access
 from crowdloop.projects.importing import ImportRejected, ImportReport, detect_format, import_tasks
+from crowdloop.results import export as results_export
 
 PROGRESS_EVERY = 100_000
-
-try:  # TEMP until crowdloop.results.export lands
-    from crowdloop.results import export as results_export
-except ImportError:  # pragma: no cover
-    results_export = None  # type: ignore[assignment]
 
 
 class Format(StrEnum):
     csv = "csv"
     jsonl = "jsonl"
     json = "json"
+
+
+class ExportFormat(StrEnum):
+    csv = "csv"
+    jsonl = "jsonl"
+    json = "json"
+    labelstudio = "labelstudio"
 
 
 class OnErrorChoice(StrEnum):
@@ -132,22 +135,23 @@ def _output(path: Path | None) -> Iterator[BinaryIO]:
         raise
 
 
-def _export_format(fmt: Format | None, output: Path | None) -> Format:
+def _export_format(fmt: ExportFormat | None, output: Path | None) -> ExportFormat:
     if fmt is not None:
         return fmt
     if output is not None and output.suffix.lower() in (".csv", ".jsonl", ".json"):
-        return Format(output.suffix.lower()[1:])
-    return Format.csv
+        return ExportFormat(output.suffix.lower()[1:])
+    return ExportFormat.csv
 
 
 def export_command(
     ctx: typer.Context,
     project_id: Annotated[int, typer.Argument(metavar="PROJECT_ID", help="Project id.")],
     fmt: Annotated[
-        Format | None,
+        ExportFormat | None,
         typer.Option(
             "--format",
-            help="csv, jsonl or json (Label Studio); default: from --output's extension, else csv.",
+            help="csv, jsonl, or Label Studio JSON (json, alias labelstudio); "
+            "default: from --output's extension, else csv.",
             show_default=False,
         ),
     ] = None,
