@@ -46,3 +46,8 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
         return {"status": "ok", "version": __version__}
 
     return app
+
+
+def app_from_env() -> FastAPI:
+    """Factory for ``uvicorn --factory crowdloop.app:app_from_env`` (settings from env)."""
+    return create_app(Settings())
