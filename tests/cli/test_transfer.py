@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from crowdloop.accounts.models import Role
+from crowdloop.cli import transfer
 from crowdloop.projects import service
 from crowdloop.projects.models import Project
 from crowdloop.storage.engine import Database
@@ -144,3 +145,12 @@ class TestExport:
         assert list(target.parent.iterdir()) == []
         missing_dir = run("export", "9999", "--output", str(tmp_path / "no" / "out.csv"))
         assert missing_dir.exit_code == 1
+
+
+def test_progress_is_reported_every_hundred_thousand_rows(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    report = transfer._progress()
+    for n_rows in (5_000, 95_000, 100_000, 150_000, 205_000):
+        report(n_rows)
+    assert capsys.readouterr().err.splitlines() == ["100,000 rows read", "205,000 rows read"]

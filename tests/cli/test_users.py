@@ -1,9 +1,12 @@
 from __future__ import annotations
 
 import pytest
+from typer.testing import CliRunner
 
 from crowdloop.accounts import service
 from crowdloop.accounts.models import Role
+from crowdloop.cli.main import app
+from crowdloop.config import Settings
 from crowdloop.errors import NotAuthenticated
 from crowdloop.storage.engine import Database
 from crowdloop.storage.uow import unit_of_work
@@ -109,3 +112,13 @@ class TestTokens:
         assert result.exit_code == 1
         assert last_error(result) == "error: token 999 not found"
         assert run("tokens", "revoke", "abc").exit_code == 2
+
+
+def test_database_url_from_the_environment(
+    runner: CliRunner, settings: Settings, db: Database
+) -> None:
+    """Without --database-url, CROWDLOOP_DATABASE_URL decides (CliRunner restores the env)."""
+    env = {"CROWDLOOP_DATABASE_URL": settings.database_url}
+    created = runner.invoke(app, ["users", "create", "eve", "--password", PASSWORD], env=env)
+    assert created.exit_code == 0, created.output
+    assert _usernames(db) == ["eve"]
