@@ -98,8 +98,9 @@ def project_body(values: dict[str, str]) -> dict[str, Any]:
     return body
 
 
-def field_for(loc: Sequence[Any], task_type: str) -> str:
-    """The form field a pydantic error location belongs to."""
+def field_for(loc: Sequence[Any], task_type: str, message: str = "") -> str:
+    """The form field a pydantic error location (and, for whole-schema checks, its
+    message) belongs to."""
     if not loc:
         return "form"
     if loc[0] != "answer_schema":
@@ -109,14 +110,16 @@ def field_for(loc: Sequence[Any], task_type: str) -> str:
         return SCHEMA_FIELDS.get(rest[0], "task_type")
     if len(loc) == 1:
         return "task_type"
-    return SCHEMA_DEFAULT.get(task_type, "task_type")
+    named = sorted((message.index(key), field) for key, field in SCHEMA_FIELDS.items()
+                   if "_" in key and key in message)
+    return named[0][1] if named else SCHEMA_DEFAULT.get(task_type, "task_type")
 
 
 def field_errors(exc: ValidationError, task_type: str) -> dict[str, str]:
     """One message per field (the first one), worded for people."""
     errors: dict[str, str] = {}
     for err in exc.errors():
-        field = field_for(err.get("loc", ()), task_type)
         message = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
+        field = field_for(err.get("loc", ()), task_type, message)
         errors.setdefault(field, message)
     return errors
