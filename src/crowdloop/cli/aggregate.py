@@ -17,6 +17,7 @@ import warnings
 from collections.abc import Hashable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 from typing import Annotated, Any, TextIO
 
@@ -65,35 +66,38 @@ def _header(reader: Iterator[list[str]], path: Path, wanted: Sequence[str]) -> l
 
 
 def read_table(path: Path, wanted: Sequence[str], what: str) -> Table:
-    """Read the ``wanted`` columns; every one must be non-empty on every data row."""
-    columns: dict[str, list[str]] = {c: [] for c in wanted}
+    """Read the ``wanted`` columns; every one must be non-empty on every data row.
+
+    The hot loop does one C-level itemgetter and one strip per cell; rows are transposed
+    into columns at the end (a million answers read in a couple of seconds).
+    """
+    rows: list[tuple[str, ...]] = []
     lines: list[int] = []
     with _open(path, what) as handle:
         reader = csv.reader(handle, strict=True)
         try:
             positions = _header(reader, path, wanted)
+            # Two or more columns are wanted, so itemgetter returns a tuple.
+            pick, width = itemgetter(*positions), max(positions) + 1
             for row in reader:
-                if not row or not any(cell.strip() for cell in row):
-                    continue
-                _append(row, positions, columns, wanted, f"{path}, line {reader.line_num}")
+                values = tuple(map(str.strip, pick(row))) if len(row) >= width else ()
+                if not values or not all(values):
+                    if not any(cell.strip() for cell in row):
+                        continue  # a blank line
+                    _reject(row, positions, wanted, f"{path}, line {reader.line_num}")
+                rows.append(values)
                 lines.append(reader.line_num)
         except (csv.Error, UnicodeDecodeError) as exc:
             raise InvalidInput(f"{path}, line {reader.line_num}: not valid CSV ({exc})") from None
-    return Table(columns, lines)
+    columns = [list(col) for col in zip(*rows, strict=True)] or [[] for _ in wanted]
+    return Table(dict(zip(wanted, columns, strict=True)), lines)
 
 
-def _append(
-    row: list[str],
-    positions: list[int],
-    columns: dict[str, list[str]],
-    wanted: Sequence[str],
-    where: str,
-) -> None:
+def _reject(row: list[str], positions: list[int], wanted: Sequence[str], where: str) -> None:
+    """Raise for the first wanted cell that is missing or blank."""
     for name, pos in zip(wanted, positions, strict=True):
-        value = row[pos].strip() if pos < len(row) else ""
-        if not value:
+        if pos >= len(row) or not row[pos].strip():
             raise InvalidInput(f"{where}: empty {name}")
-        columns[name].append(value)
 
 
 def _as_numbers(values: list[str], lines: list[int], path: Path) -> list[float]:
