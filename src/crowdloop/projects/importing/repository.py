@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Dialect, Table, insert, update
+from sqlalchemy import JSON, Dialect, Table, insert, update
 from sqlalchemy.orm import Session
 
 from crowdloop.projects.models import Task, TaskBatch
@@ -31,10 +31,25 @@ class _InsertPlan:
 def _plan(dialect: Dialect, columns: tuple[str, ...]) -> _InsertPlan:
     compiled = insert(_TASKS).compile(dialect=dialect, column_keys=list(columns))
     keys = tuple(compiled.positiontup or columns)
-    processors = tuple(
-        _TASKS.c[key].type.dialect_impl(dialect).bind_processor(dialect) for key in keys
-    )
+    processors = tuple(_processor(_TASKS.c[key].type, dialect) for key in keys)
     return _InsertPlan(str(compiled), keys, processors, compiled.positional)
+
+
+def _processor(column_type: Any, dialect: Dialect) -> Callable[[Any], Any] | None:
+    process: Callable[[Any], Any] | None = column_type.dialect_impl(dialect).bind_processor(dialect)
+    if process is None or not isinstance(column_type, JSON):
+        return process
+    # Most rows hold no gold, no predictions and no skills: encode those constants once.
+    null, empty = process(None), process([])
+
+    def json_value(value: Any) -> Any:
+        if value is None:
+            return null
+        if value == []:
+            return empty
+        return process(value)
+
+    return json_value
 
 
 def _params(plan: _InsertPlan, row: dict[str, Any]) -> Any:

@@ -98,18 +98,20 @@ def _load(
 ) -> int:
     """Validate and insert; returns the number of Label Studio annotations ignored."""
     rows: list[dict[str, Any]] = []
-    ignored = 0
+    read = ignored = 0
+    reject = report.on_error == "reject"
     for record in records:
-        report.n_rows += 1
+        read = record.index + 1
         ignored += record.ignored_annotations
         values = _values(project, record, report)
         # Once a rejecting import has a bad row, keep reading only to report every error.
-        if values is None or (report.n_errors and report.on_error == "reject"):
+        if values is None or (reject and report.n_errors):
             continue
         rows.append(values)
         if len(rows) >= batch_size:
-            _flush(session, rows, report, progress)
-    _flush(session, rows, report, progress)
+            _flush(session, rows, report, progress, read)
+    report.n_rows = read
+    _flush(session, rows, report, progress, read)
     return ignored
 
 
@@ -129,12 +131,13 @@ def _flush(
     rows: list[dict[str, Any]],
     report: ImportReport,
     progress: Callable[[int], None] | None,
+    read: int,
 ) -> None:
     repository.insert_tasks(session, rows)
     report.n_imported += len(rows)
     rows.clear()
     if progress is not None:
-        progress(report.n_rows)
+        progress(read)
 
 
 def _check(report: ImportReport, ignored: int) -> None:
