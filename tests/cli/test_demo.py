@@ -31,6 +31,7 @@ class TestDemo:
         out = first.stdout
         assert "http://127.0.0.1:8123/api/v1/openapi.json" in out
         assert "http://127.0.0.1:8123/api/v1/health" in out
+        assert "http://127.0.0.1:8123/login" in out
         assert "demo-worker1-password" in out
         assert "(created)" in out
         counts = _counts(db)

@@ -19,6 +19,7 @@ def describe(demo: DemoInfo, base: str) -> list[str]:
     lines = [
         f"Demo project {demo.project_id} ({verb}): {demo.project_name}, {demo.n_tasks} tasks",
         "",
+        f"  Web UI       {base}/login",
         f"  API          {api}",
         f"  OpenAPI      {api}/openapi.json",
         f"  Health       {api}/health",
