@@ -7,7 +7,18 @@ from typing import Annotated
 import typer
 
 from crowdloop import __version__
-from crowdloop.cli import aggregate, db, demo, projects, replay, serve, simulate, transfer, users
+from crowdloop.cli import (
+    aggregate,
+    db,
+    demo,
+    projects,
+    replay,
+    serve,
+    simulate,
+    simulate_ai,
+    transfer,
+    users,
+)
 from crowdloop.cli._common import CliState, CrowdloopGroup
 
 app = typer.Typer(
@@ -59,6 +70,7 @@ transfer.register(app)
 aggregate.register(app)
 replay.register(app)
 simulate.register(app)
+simulate_ai.register(app)
 app.add_typer(db.app, name="db")
 app.add_typer(users.users_app, name="users")
 app.add_typer(users.tokens_app, name="tokens")
