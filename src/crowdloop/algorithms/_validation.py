@@ -95,3 +95,18 @@ def numeric_gold_array(gold: NumericGold, n_tasks: int) -> FloatArray:
 def rng_from(random_state: RandomState) -> np.random.Generator:
     """Normalise ``random_state`` once, never touching the global RNG."""
     return np.random.default_rng(random_state)
+
+
+_CHUNK = 1 << 20
+
+
+def count_codes(codes: IntArray, size: int) -> IntArray:
+    """``np.bincount(codes, minlength=size)`` in chunks of 2**20 rows.
+
+    ``np.bincount`` copies a read-only input (the frozen ``Answers`` arrays) in full;
+    chunking bounds that copy at 8 MB.
+    """
+    out = np.zeros(size, dtype=np.int64)
+    for start in range(0, codes.size, _CHUNK):
+        out += np.bincount(codes[start : start + _CHUNK], minlength=size)
+    return out

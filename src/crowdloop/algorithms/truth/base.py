@@ -10,7 +10,13 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import sparse
 
-from crowdloop.algorithms._validation import FloatArray, Gold, IntArray, gold_array
+from crowdloop.algorithms._validation import (
+    FloatArray,
+    Gold,
+    IntArray,
+    count_codes,
+    gold_array,
+)
 from crowdloop.algorithms.answers import Answers
 from crowdloop.algorithms.metrics import beta_interval
 
@@ -134,7 +140,7 @@ class TruthInference(ABC):
         return np.asarray(counts, dtype=np.float64)
 
     def _finish(self, answers: Answers, post: FloatArray) -> None:
-        sums = post.sum(axis=1)
+        sums = _columnwise(post, np.add)
         if sums.size and (np.abs(sums - 1.0).max() > 1e-9 or post.min() < 0.0):
             post = np.clip(post, 0.0, None)
             sums = post.sum(axis=1)
@@ -142,15 +148,34 @@ class TruthInference(ABC):
             post[bad] = 1.0 / max(answers.n_labels, 1)
             sums[bad] = 1.0
             post /= sums[:, None]
+        del sums
         self.posteriors_ = post
-        if answers.n_labels:
-            self.labels_ = np.argmax(post, axis=1).astype(np.int64)
-            self.confidence_ = post.max(axis=1)
-        else:
-            self.labels_ = np.full(answers.n_tasks, -1, dtype=np.int64)
-            self.confidence_ = np.zeros(answers.n_tasks)
+        self.labels_, self.confidence_ = _argmax_rows(post, answers.n_tasks)
         correct = self._worker_correct(answers, post)
-        self.worker_n_answers_ = np.bincount(answers.worker_idx, minlength=answers.n_workers)
+        self.worker_n_answers_ = count_codes(answers.worker_idx, answers.n_workers)
         self.worker_accuracy_, self.worker_accuracy_interval_ = beta_interval(
             correct, self.worker_n_answers_
         )
+
+
+def _columnwise(post: FloatArray, op: np.ufunc) -> FloatArray:
+    """Row-wise reduction done column by column: no copy of a column-major ``post``."""
+    if post.shape[1] == 0:
+        return np.zeros(post.shape[0])
+    out = post[:, 0].copy()
+    for j in range(1, post.shape[1]):
+        op(out, post[:, j], out=out)
+    return out
+
+
+def _argmax_rows(post: FloatArray, n_tasks: int) -> tuple[IntArray, FloatArray]:
+    """Row argmax (lowest code on ties) and max, column by column (no transposed copy)."""
+    if post.shape[1] == 0:
+        return np.full(n_tasks, -1, dtype=np.int64), np.zeros(n_tasks)
+    labels = np.zeros(n_tasks, dtype=np.int64)
+    best = post[:, 0].copy()
+    for j in range(1, post.shape[1]):
+        better = post[:, j] > best
+        labels[better] = j
+        np.maximum(best, post[:, j], out=best)
+    return labels, best

@@ -11,14 +11,8 @@ from scipy.special import digamma
 
 from crowdloop.algorithms._validation import FloatArray, Gold, IntArray
 from crowdloop.algorithms.answers import Answers
-from crowdloop.algorithms.truth.base import (
-    ConvergenceWarning,
-    TruthInference,
-    clamp_gold,
-    design_matrix,
-    normalise_log,
-    vote_posteriors,
-)
+from crowdloop.algorithms.truth import _em
+from crowdloop.algorithms.truth.base import ConvergenceWarning, TruthInference
 
 __all__ = ["DawidSkene"]
 
@@ -108,13 +102,22 @@ class DawidSkene(TruthInference):
             self._warm = None
 
     def _fit(self, answers: Answers, gold: IntArray) -> FloatArray:
-        design = design_matrix(answers)
-        post = self._initial_posteriors(answers, design, gold)
+        post32 = self._run_em(answers, gold)  # the answer matrix is freed on return
+        post = post32.astype(np.float64, order="F")
+        del post32
+        total = post.sum(axis=1)
+        post /= np.maximum(total, _TINY)[:, None]
+        return post
+
+    def _run_em(self, answers: Answers, gold: IntArray) -> _em.WorkArray:
+        matrix = _em.answer_matrix(answers)
+        post = self._initial_posteriors(answers, matrix, gold)
         per_answer = max(answers.n_answers, 1)
         ll_prev, converged, it = -np.inf, False, 0
         for it in range(1, self.n_iter + 1):  # noqa: B007
-            log_conf, log_prior = self._m_step(design, post)
-            post, ll = _e_step(design, log_conf, log_prior, gold)
+            log_conf, log_prior = self._m_step(matrix, post)
+            del post  # one (n_tasks, n_labels) buffer at a time
+            post, ll = _em.e_step(matrix, log_conf, log_prior, gold)
             if abs(ll - ll_prev) <= self.tol * per_answer:
                 converged = True
                 break
@@ -124,9 +127,9 @@ class DawidSkene(TruthInference):
             warnings.warn(
                 f"DawidSkene did not converge in {self.n_iter} iterations",
                 ConvergenceWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
-        log_conf, log_prior = self._m_step(design, post)
+        log_conf, log_prior = self._m_step(matrix, post)
         self._correct = np.trace(self._counts, axis1=1, axis2=2)
         conf = np.exp(log_conf)
         self.confusion_ = (conf / conf.sum(axis=1, keepdims=True)).transpose(0, 2, 1).copy()
@@ -139,25 +142,22 @@ class DawidSkene(TruthInference):
         return super()._worker_correct(answers, post)
 
     def _initial_posteriors(
-        self, answers: Answers, design: sparse.csr_array, gold: IntArray
-    ) -> FloatArray:
+        self, answers: Answers, matrix: sparse.csr_array, gold: IntArray
+    ) -> _em.WorkArray:
         warm = self._warm
         if warm is None or warm.confusion_.shape[1] != answers.n_labels:
-            return clamp_gold(np.asfortranarray(vote_posteriors(answers)), gold)
+            return _em.clamp(_em.votes(matrix, answers.n_labels), gold)
         log_conf = _extend_confusion(warm, answers.n_workers)
-        post, _ = _e_step(design, log_conf, np.log(warm.priors_), gold)
+        post, _ = _em.e_step(matrix, log_conf, np.log(warm.priors_), gold)
         return post
 
-    def _m_step(self, design: sparse.csr_array, post: FloatArray) -> tuple[FloatArray, FloatArray]:
-        """MAP confusions ``[w, answer, true]`` (log) and class priors (log)."""
-        k = post.shape[1]
-        design_t = design.T
-        flat = np.empty((design.shape[1], k))
-        for j in range(k):  # column-wise products on the column-major posteriors
-            flat[:, j] = design_t @ post[:, j]
-        counts = flat.reshape(-1, k, k)
+    def _m_step(
+        self, matrix: sparse.csr_array, post: _em.WorkArray
+    ) -> tuple[FloatArray, FloatArray]:
+        """MAP/VB log confusions ``[w, answer, true]`` and log class priors."""
+        counts = _em.expected_counts(matrix, post)
         self._counts = counts
-        prior = post.sum(axis=0) + self.prior_smoothing
+        prior = post.sum(axis=0, dtype=np.float64) + self.prior_smoothing
         return self._log_confusion(counts), self._log_normalise(prior, axis=0)
 
     def _log_confusion(self, counts: FloatArray) -> FloatArray:
@@ -177,19 +177,6 @@ class DawidSkene(TruthInference):
         pseudo = np.maximum(pseudo, _TINY)
         total = pseudo.sum(axis=axis, keepdims=True)
         return np.asarray(np.log(pseudo) - np.log(total), dtype=np.float64)
-
-
-def _e_step(
-    design: sparse.csr_array, log_conf: FloatArray, log_prior: FloatArray, gold: IntArray
-) -> tuple[FloatArray, float]:
-    k = log_prior.size
-    flat = log_conf.reshape(-1, k)
-    log_post = np.empty((design.shape[0], k), order="F")  # column-major: fast row reductions
-    for j in range(k):
-        log_post[:, j] = design @ flat[:, j]
-        log_post[:, j] += log_prior[j]
-    post, ll = normalise_log(log_post)
-    return clamp_gold(post, gold), ll
 
 
 def _extend_confusion(warm: DawidSkene, n_workers: int) -> FloatArray:
