@@ -21,7 +21,9 @@ class Actors:
     workers: list[Client]
 
 
-def client_for(http: TestClient, db: Database, role: Role, *, skills: list[str] | None = None) -> Client:
+def client_for(
+    http: TestClient, db: Database, role: Role, *, skills: list[str] | None = None
+) -> Client:
     with unit_of_work(db) as session:
         user = make_user(session, role=role, skills=skills)
         token = make_token(session, user)

@@ -25,6 +25,8 @@ def test_round_trip_and_no_drift(db: Database) -> None:
         # Autogenerate cannot compare the hand-written expression index; it warns about it.
         warnings.filterwarnings("ignore", message=".*expression-based index.*")
         warnings.filterwarnings("ignore", message=".*approximate signature.*")
-        context = MigrationContext.configure(conn, opts={"compare_type": True, "include_object": migrate.include_object})
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "include_object": migrate.include_object}
+        )
         diff = compare_metadata(context, Base.metadata)
     assert diff == []

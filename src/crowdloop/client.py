@@ -1,10 +1,10 @@
 """A small Python client for the crowdloop REST API.
 
-    from crowdloop.client import Client
-    with Client("http://127.0.0.1:8000", token="cl_...") as api:
-        project = api.create_project({...})
-        job = api.next_task(project["id"])
-        api.submit(job["id"], "cat")
+from crowdloop.client import Client
+with Client("http://127.0.0.1:8000", token="cl_...") as api:
+    project = api.create_project({...})
+    job = api.next_task(project["id"])
+    api.submit(job["id"], "cat")
 """
 
 from __future__ import annotations
@@ -55,7 +55,9 @@ class Client:
         return response.json() if response.content else None
 
     def login(self, username: str, password: str) -> str:
-        token = self.request("POST", "/auth/token", json={"username": username, "password": password})
+        token = self.request(
+            "POST", "/auth/token", json={"username": username, "password": password}
+        )
         self.headers = {"Authorization": f"Bearer {token['token']}"}
         return str(token["token"])
 

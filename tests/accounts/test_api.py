@@ -26,7 +26,9 @@ class TestTokens:
             assert user.password_hash.startswith("$argon2")
         assert token not in str(api.request("GET", "/me/tokens"))
 
-    @pytest.mark.parametrize(("username", "password"), [("rita", "wrong-password"), ("nobody", "x" * 9)])
+    @pytest.mark.parametrize(
+        ("username", "password"), [("rita", "wrong-password"), ("nobody", "x" * 9)]
+    )
     def test_bad_credentials_are_401(
         self, app_client: TestClient, db: Database, username: str, password: str
     ) -> None:
@@ -78,7 +80,9 @@ class TestUsers:
             {"username": "has space", "password": "long enough"},
         ],
     )
-    def test_invalid_user_is_422(self, app_client: TestClient, db: Database, body: dict[str, str]) -> None:
+    def test_invalid_user_is_422(
+        self, app_client: TestClient, db: Database, body: dict[str, str]
+    ) -> None:
         a = actors(app_client, db, n_workers=0)
         with pytest.raises(ApiError) as err:
             a.admin.create_user(**body)

@@ -15,14 +15,30 @@ from crowdloop.algorithms.answers import Answers
 def _answers(rows: list[tuple[int, int, int]], n_labels: int = 2) -> Answers:
     t, w, lab = (np.array(col, dtype=np.int64) for col in zip(*rows, strict=True))
     return Answers(
-        task_idx=t, worker_idx=w, label_idx=lab,
-        n_tasks=int(t.max()) + 1, n_workers=int(w.max()) + 1, n_labels=n_labels,
+        task_idx=t,
+        worker_idx=w,
+        label_idx=lab,
+        n_tasks=int(t.max()) + 1,
+        n_workers=int(w.max()) + 1,
+        n_labels=n_labels,
     )
 
 
 # Fleiss (1971)-style toy: 3 raters, 4 items.
-TOY = [(0, 0, 0), (0, 1, 0), (0, 2, 0), (1, 0, 0), (1, 1, 1), (1, 2, 1),
-       (2, 0, 1), (2, 1, 1), (2, 2, 1), (3, 0, 0), (3, 1, 0), (3, 2, 1)]
+TOY = [
+    (0, 0, 0),
+    (0, 1, 0),
+    (0, 2, 0),
+    (1, 0, 0),
+    (1, 1, 1),
+    (1, 2, 1),
+    (2, 0, 1),
+    (2, 1, 1),
+    (2, 2, 1),
+    (3, 0, 0),
+    (3, 1, 0),
+    (3, 2, 1),
+]
 
 
 def test_pairwise_hand_computed() -> None:
@@ -43,7 +59,8 @@ def test_krippendorff_hand_computed() -> None:
 
 def test_perfect_and_degenerate_cases_are_finite() -> None:
     same = _answers([(0, 0, 1), (0, 1, 1), (1, 0, 1), (1, 1, 1)])
-    assert fleiss_kappa(same) == 1.0 and krippendorff_alpha(same) == 1.0
+    assert fleiss_kappa(same) == 1.0
+    assert krippendorff_alpha(same) == 1.0
     single = _answers([(0, 0, 0), (1, 1, 1)])  # no task has two answers
     for stat in (pairwise_agreement, fleiss_kappa, krippendorff_alpha):
         assert np.isfinite(stat(single))
@@ -53,4 +70,5 @@ def test_perfect_and_degenerate_cases_are_finite() -> None:
 def test_worker_agreement_flags_the_odd_one_out() -> None:
     rows = [(t, w, 1 if w == 2 else 0) for t in range(5) for w in range(3)]
     scores = worker_agreement(_answers(rows))
-    assert scores[0] == pytest.approx(0.5) and scores[2] == 0.0
+    assert scores[0] == pytest.approx(0.5)
+    assert scores[2] == 0.0

@@ -27,7 +27,9 @@ def make_project(session: Session, owner: User, **overrides: Any) -> Project:
 def make_tasks(session: Session, project: Project, n: int, **overrides: Any) -> list[Task]:
     return [
         service.create_task(
-            session, project, TaskCreate.model_validate({"data": {"text": f"item {i}"}, **overrides})
+            session,
+            project,
+            TaskCreate.model_validate({"data": {"text": f"item {i}"}, **overrides}),
         )
         for i in range(n)
     ]

@@ -35,7 +35,9 @@ class TestControlTasks:
             project_body(overlap=1, quality=_quality(control_rate=1.0))
         )
         pid = project["id"]
-        a.requester.create_task(pid, {"data": {"q": "c"}, "gold": "cat", "gold_explanation": "ears"})
+        a.requester.create_task(
+            pid, {"data": {"q": "c"}, "gold": "cat", "gold_explanation": "ears"}
+        )
         a.requester.create_task(pid, {"data": {"q": "plain"}})
         first = a.workers[0].next_task(pid)
         assert first["data"] == {"q": "c"}  # rate 1.0: the control comes first
@@ -46,7 +48,8 @@ class TestControlTasks:
         assert plain["data"] == {"q": "plain"}
         assert a.workers[0].submit(plain["id"], "dog")["feedback"] is None
         standing = a.workers[0].request("GET", "/me/quality")["projects"][0]
-        assert standing["n_control"] == 1 and standing["n_control_correct"] == 0
+        assert standing["n_control"] == 1
+        assert standing["n_control_correct"] == 0
         low, high = standing["control_accuracy_interval"]
         assert 0.0 <= low < high < 1.0  # uncertainty, not a bare 0/1 ratio
 
@@ -110,7 +113,9 @@ class TestRules:
     ) -> None:
         a = actors(app_client, db, n_workers=2)
         rule = {"kind": "skips_in_row", "threshold": 2, "action": "discard"}
-        project = a.requester.create_project(project_body(overlap=1, quality=_quality(rules=[rule])))
+        project = a.requester.create_project(
+            project_body(overlap=1, quality=_quality(rules=[rule]))
+        )
         pid = project["id"]
         for i in range(4):
             a.requester.create_task(pid, {"data": {"i": i}})
@@ -121,7 +126,8 @@ class TestRules:
         stats = a.requester.request("GET", f"/projects/{pid}/stats")
         assert stats["answers"] == 0  # w0's answer was discarded and its task re-queued
         event = a.requester.request("GET", f"/projects/{pid}/quality/events")[0]
-        assert event["kind"] == "discard" and "2 skips in a row" in event["reason"]
+        assert event["kind"] == "discard"
+        assert "2 skips in a row" in event["reason"]
         a.requester.request("POST", f"/projects/{pid}/quality/events/{event['id']}/revert")
         assert a.requester.request("GET", f"/projects/{pid}/stats")["answers"] == 1
         assert len(_answer_all(w1, pid, "dog")) == 3
@@ -141,7 +147,9 @@ class TestRefit:
         pid = project["id"]
         truth = ["cat", "dog", "bird", "cat", "dog", "bird"] * 3
         for i, label in enumerate(truth):
-            a.requester.create_task(pid, {"data": {"i": i}, "gold": label} if i < 6 else {"data": {"i": i}})
+            a.requester.create_task(
+                pid, {"data": {"i": i}, "gold": label} if i < 6 else {"data": {"i": i}}
+            )
         # Three spammers always say "bird"; two good workers are always right.
         project2 = a.requester.create_project(project_body(overlap=5, quality=_quality()))
         for i, label in enumerate(truth):
@@ -209,8 +217,9 @@ class TestReview:
     def test_reject_rework_accept_flow(self, app_client: TestClient, db: Database) -> None:
         a = actors(app_client, db, n_workers=2)
         project = a.requester.create_project(
-            project_body(answer_schema={"type": "text"}, overlap=1, review_required=True,
-                         quality=_quality())
+            project_body(
+                answer_schema={"type": "text"}, overlap=1, review_required=True, quality=_quality()
+            )
         )
         pid = project["id"]
         a.requester.create_task(pid, {"data": {"doc": "translate me"}})
@@ -220,28 +229,42 @@ class TestReview:
         queue = a.requester.request("GET", f"/projects/{pid}/review")
         assert [q["answer"] for q in queue] == ["draft"]
         with pytest.raises(ApiError) as err:  # a reason is required
-            a.requester.request("POST", f"/assignments/{first['id']}/review", json={"verdict": "rework"})
+            a.requester.request(
+                "POST", f"/assignments/{first['id']}/review", json={"verdict": "rework"}
+            )
         assert err.value.status == 422
         a.requester.request(
-            "POST", f"/assignments/{first['id']}/review",
+            "POST",
+            f"/assignments/{first['id']}/review",
             json={"verdict": "rework", "reason": "missing the last sentence"},
         )
         mine = w0.request("GET", "/assignments")[0]
-        assert mine["status"] == "rework" and mine["review_reason"] == "missing the last sentence"
+        assert mine["status"] == "rework"
+        assert mine["review_reason"] == "missing the last sentence"
         w0.submit(first["id"], "better draft")
-        a.requester.request("POST", f"/assignments/{first['id']}/review", json={"verdict": "reject", "reason": "wrong"})
+        a.requester.request(
+            "POST",
+            f"/assignments/{first['id']}/review",
+            json={"verdict": "reject", "reason": "wrong"},
+        )
         # Rejected: the task is back in the pool for someone else.
         second = w1.next_task(pid)
         assert second["task_id"] == first["task_id"]
         w1.submit(second["id"], "good translation")
-        a.requester.request("POST", f"/assignments/{second['id']}/review", json={"verdict": "accept"})
+        a.requester.request(
+            "POST", f"/assignments/{second['id']}/review", json={"verdict": "accept"}
+        )
         result = next(a.requester.results(pid))
         assert result["result"] == "good translation"
-        workers = {w["worker_id"]: w for w in a.requester.request("GET", f"/projects/{pid}/workers")}
+        workers = {
+            w["worker_id"]: w for w in a.requester.request("GET", f"/projects/{pid}/workers")
+        }
         assert workers[w1.me()["id"]]["n_accepted"] == 1
         assert workers[w0.me()["id"]]["n_rejected"] == 1
         with pytest.raises(ApiError) as err:  # already reviewed
-            a.requester.request("POST", f"/assignments/{second['id']}/review", json={"verdict": "accept"})
+            a.requester.request(
+                "POST", f"/assignments/{second['id']}/review", json={"verdict": "accept"}
+            )
         assert err.value.status == 409
 
     def test_worker_cannot_review(self, app_client: TestClient, db: Database) -> None:
@@ -251,5 +274,7 @@ class TestReview:
         job = a.workers[0].next_task(project["id"])
         a.workers[0].submit(job["id"], "cat")
         with pytest.raises(ApiError) as err:
-            a.workers[1].request("POST", f"/assignments/{job['id']}/review", json={"verdict": "accept"})
+            a.workers[1].request(
+                "POST", f"/assignments/{job['id']}/review", json={"verdict": "accept"}
+            )
         assert err.value.status == 404

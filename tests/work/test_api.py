@@ -30,7 +30,9 @@ class TestLabellingLoop:
         assert results[0]["confidence"] == pytest.approx(2 / 3)
         assert results[0]["n_answers"] == 3
 
-    def test_task_never_goes_to_same_worker_twice(self, app_client: TestClient, db: Database) -> None:
+    def test_task_never_goes_to_same_worker_twice(
+        self, app_client: TestClient, db: Database
+    ) -> None:
         a = actors(app_client, db, n_workers=1)
         project = a.requester.create_project(project_body(overlap=3))
         a.requester.create_task(project["id"], {"data": {"t": 1}})
@@ -41,7 +43,9 @@ class TestLabellingLoop:
         assert err.value.status == 404
         assert err.value.error == "NoTaskAvailable"
 
-    def test_next_returns_the_live_assignment_again(self, app_client: TestClient, db: Database) -> None:
+    def test_next_returns_the_live_assignment_again(
+        self, app_client: TestClient, db: Database
+    ) -> None:
         a = actors(app_client, db, n_workers=1)
         project = a.requester.create_project(project_body())
         for i in range(3):
@@ -49,7 +53,9 @@ class TestLabellingLoop:
         first = a.workers[0].next_task(project["id"])
         assert a.workers[0].next_task(project["id"])["id"] == first["id"]
 
-    def test_submit_with_next_returns_following_task(self, app_client: TestClient, db: Database) -> None:
+    def test_submit_with_next_returns_following_task(
+        self, app_client: TestClient, db: Database
+    ) -> None:
         a = actors(app_client, db, n_workers=1)
         project = a.requester.create_project(project_body())
         for i in range(2):
@@ -138,7 +144,9 @@ class TestBadAnswers:
             a.workers[0].submit(job["id"], "dog")
         assert err.value.status == 409
 
-    def test_other_workers_assignment_is_not_found(self, app_client: TestClient, db: Database) -> None:
+    def test_other_workers_assignment_is_not_found(
+        self, app_client: TestClient, db: Database
+    ) -> None:
         a = actors(app_client, db, n_workers=2)
         project = a.requester.create_project(project_body())
         a.requester.create_task(project["id"], {"data": {}})

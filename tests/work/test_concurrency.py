@@ -40,7 +40,9 @@ def _project_done(db: Database, project_id: int) -> bool:
     return open_tasks == 0
 
 
-def _work(db: Database, project_id: int, worker_id: int, barrier: threading.Barrier, log: list[str]) -> None:
+def _work(
+    db: Database, project_id: int, worker_id: int, barrier: threading.Barrier, log: list[str]
+) -> None:
     barrier.wait()
     step = 0
     while True:
@@ -49,7 +51,8 @@ def _work(db: Database, project_id: int, worker_id: int, barrier: threading.Barr
             with unit_of_work(db) as session:
                 worker = session.get(User, worker_id)
                 project = session.get(Project, project_id)
-                assert worker is not None and project is not None
+                assert worker is not None
+                assert project is not None
                 job = service.next_assignment(session, worker, project)
                 job_id = job.id
         except NoTaskAvailable:

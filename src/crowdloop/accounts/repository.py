@@ -27,6 +27,17 @@ def get_token_by_hash(session: Session, token_hash: str) -> ApiToken | None:
     return session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash))
 
 
+def user_by_token_hash(session: Session, token_hash: str) -> User | None:
+    """The active user behind a live token, in one query."""
+    query = (
+        select(User)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == token_hash, ApiToken.revoked.is_(False))
+        .where(User.is_active.is_(True))
+    )
+    return session.scalar(query)
+
+
 def list_tokens(session: Session, user_id: int) -> Sequence[ApiToken]:
     return session.scalars(
         select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.id)

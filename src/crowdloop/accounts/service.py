@@ -83,12 +83,9 @@ def issue_token(session: Session, user: User, *, name: str = "default") -> tuple
 
 
 def user_for_token(session: Session, plain: str) -> User:
-    token = repository.get_token_by_hash(session, hash_token(plain))
-    if token is None or token.revoked:
-        raise NotAuthenticated("invalid or revoked API token")
-    user = repository.get_user(session, token.user_id)
-    if user is None or not user.is_active:
-        raise NotAuthenticated("the token's user is deactivated")
+    user = repository.user_by_token_hash(session, hash_token(plain))
+    if user is None:
+        raise NotAuthenticated("invalid or revoked API token, or deactivated user")
     return user
 
 
@@ -103,4 +100,3 @@ def revoke_token(session: Session, user: User, token_id: int) -> ApiToken:
     token.revoked = True
     session.flush()
     return token
-

@@ -1,4 +1,9 @@
-"""Request-scoped dependencies: database sessions (unit of work) and the current user."""
+"""Request-scoped dependencies: database sessions (unit of work) and the current user.
+
+Session dependencies use ``scope="function"``: the unit of work commits before the response
+is sent, so a client never gets a 200 for a write that then fails to commit, and its next
+request always sees its previous one (read-your-writes).
+"""
 
 from __future__ import annotations
 
@@ -19,44 +24,58 @@ from crowdloop.storage.uow import unit_of_work
 _bearer = HTTPBearer(auto_error=False)
 
 
-def get_db(request: Request) -> Database:
+async def get_db(request: Request) -> Database:
     db: Database = request.app.state.db
     return db
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def write_session(db: Annotated[Database, Depends(get_db)]) -> Iterator[Session]:
+DbDep = Annotated[Database, Depends(get_db)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+def write_session(db: DbDep) -> Iterator[Session]:
     with unit_of_work(db, write=True) as session:
         yield session
 
 
-def read_session(db: Annotated[Database, Depends(get_db)]) -> Iterator[Session]:
+def read_session(db: DbDep) -> Iterator[Session]:
     with unit_of_work(db, write=False) as session:
         yield session
 
 
-WriteSession = Annotated[Session, Depends(write_session)]
-ReadSession = Annotated[Session, Depends(read_session)]
-Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
-DbDep = Annotated[Database, Depends(get_db)]
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+WriteSession = Annotated[Session, Depends(write_session, scope="function")]
+ReadSession = Annotated[Session, Depends(read_session, scope="function")]
 
 
-def _user(db: Database, credentials: HTTPAuthorizationCredentials | None) -> User:
+def token_of(credentials: HTTPAuthorizationCredentials | None) -> str:
     if credentials is None:
         raise NotAuthenticated("missing bearer token: send 'Authorization: Bearer <token>'")
-    with unit_of_work(db, write=False) as session:
-        user = accounts.user_for_token(session, credentials.credentials)
-        session.expunge(user)
-        return user
+    return credentials.credentials
+
+
+def user_in(session: Session, credentials: HTTPAuthorizationCredentials | None) -> User:
+    """Authenticate inside an already open unit of work (one round trip for hot paths)."""
+    return accounts.user_for_token(session, token_of(credentials))
+
+
+def worker_in(session: Session, credentials: HTTPAuthorizationCredentials | None) -> User:
+    user = user_in(session, credentials)
+    if user.role != Role.worker:
+        raise PermissionDenied("worker role required")
+    return user
 
 
 def current_user(db: DbDep, credentials: Credentials) -> User:
-    return _user(db, credentials)
+    with unit_of_work(db, write=False) as session:
+        user = user_in(session, credentials)
+        session.expunge(user)
+        return user
 
 
 def current_admin(user: Annotated[User, Depends(current_user)]) -> User:

@@ -12,7 +12,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from crowdloop.errors import CrowdloopError
 
 
-def _body(error: str, detail: Any, status: int, headers: dict[str, str] | None = None) -> JSONResponse:
+def _body(
+    error: str, detail: Any, status: int, headers: dict[str, str] | None = None
+) -> JSONResponse:
     return JSONResponse({"error": error, "detail": detail}, status_code=status, headers=headers)
 
 

@@ -6,7 +6,13 @@ from crowdloop.api.deps import CurrentUser, CurrentWorker, ReadSession, WriteSes
 from crowdloop.projects import access
 from crowdloop.quality import inference, metrics, review, service
 from crowdloop.quality.metrics import Agreement
-from crowdloop.quality.schemas import AnswerForReview, MyStanding, QualityEventRead, RefitReport, WorkerQualityRead
+from crowdloop.quality.schemas import (
+    AnswerForReview,
+    MyStanding,
+    QualityEventRead,
+    RefitReport,
+    WorkerQualityRead,
+)
 
 router = APIRouter(tags=["quality"])
 
@@ -29,7 +35,9 @@ def events(
 @router.post(
     "/projects/{project_id}/quality/events/{event_id}/revert", response_model=QualityEventRead
 )
-def revert(project_id: int, event_id: int, user: CurrentUser, session: WriteSession) -> QualityEventRead:
+def revert(
+    project_id: int, event_id: int, user: CurrentUser, session: WriteSession
+) -> QualityEventRead:
     """Undo a block or a discard."""
     project = access.for_manager(session, user, project_id)
     return QualityEventRead.model_validate(service.revert(session, project, event_id))
@@ -56,9 +64,7 @@ def project_agreement(project_id: int, user: CurrentUser, session: ReadSession) 
 
 
 @router.get("/projects/{project_id}/review", response_model=list[AnswerForReview])
-def review_queue(
-    project_id: int, user: CurrentUser, session: ReadSession
-) -> list[AnswerForReview]:
+def review_queue(project_id: int, user: CurrentUser, session: ReadSession) -> list[AnswerForReview]:
     """Answers waiting for review (owner, admin or the project's reviewers)."""
     project = access.for_reader(session, user, project_id)
     return [AnswerForReview.model_validate(a) for a in review.pending(session, project)]

@@ -1,9 +1,17 @@
+"""The labelling loop over HTTP.
+
+The hot endpoints (next, submit, skip, release) authenticate, open their unit of work, call
+the service and serialise the answer inside one synchronous function: one thread-pool hop
+and one database transaction per request (see bench/foundation/FINDINGS.md, F2 and F4).
+"""
+
 from __future__ import annotations
 
 from fastapi import APIRouter, Query
 
-from crowdloop.api.deps import CurrentWorker, ReadSession, WriteSession
+from crowdloop.api.deps import Credentials, CurrentWorker, DbDep, ReadSession, worker_in
 from crowdloop.projects import access
+from crowdloop.storage.uow import unit_of_work
 from crowdloop.work import service
 from crowdloop.work.models import AssignmentStatus
 from crowdloop.work.schemas import AnswerSubmit, AssignmentRead, SubmitResult
@@ -12,10 +20,12 @@ router = APIRouter(tags=["work"])
 
 
 @router.post("/projects/{project_id}/next", response_model=AssignmentRead)
-def next_task(project_id: int, worker: CurrentWorker, session: WriteSession) -> AssignmentRead:
+def next_task(project_id: int, db: DbDep, credentials: Credentials) -> AssignmentRead:
     """Pull the next task: returns a leased assignment (your live one, if you have one)."""
-    project = access.for_worker(session, worker, project_id)
-    return service.to_read(session, service.next_assignment(session, worker, project))
+    with unit_of_work(db) as session:
+        worker = worker_in(session, credentials)
+        project = access.for_worker(session, worker, project_id)
+        return service.to_read(session, service.next_assignment(session, worker, project))
 
 
 @router.get("/assignments", response_model=list[AssignmentRead])
@@ -38,30 +48,39 @@ def get(assignment_id: int, worker: CurrentWorker, session: ReadSession) -> Assi
 def submit(
     assignment_id: int,
     body: AnswerSubmit,
-    worker: CurrentWorker,
-    session: WriteSession,
+    db: DbDep,
+    credentials: Credentials,
     next: bool = Query(False, description="Also lease the next task of the project."),
 ) -> SubmitResult:
-    done, feedback = service.submit(session, worker, assignment_id, body.answer)
-    following = None
-    if next:
-        project = access.for_worker(session, worker, done.project_id)
-        upcoming = service.next_or_none(session, worker, project)
-        following = None if upcoming is None else service.to_read(session, upcoming)
-    return SubmitResult(
-        assignment=service.to_read(session, done), feedback=feedback, next=following
-    )
+    with unit_of_work(db) as session:
+        worker = worker_in(session, credentials)
+        done, feedback = service.submit(session, worker, assignment_id, body.answer)
+        following = None
+        if next:
+            project = access.for_worker(session, worker, done.project_id)
+            upcoming = service.next_or_none(session, worker, project)
+            following = None if upcoming is None else service.to_read(session, upcoming)
+        return SubmitResult(
+            assignment=service.to_read(session, done), feedback=feedback, next=following
+        )
+
+
+def _give_back(
+    db: DbDep, credentials: Credentials, assignment_id: int, status: AssignmentStatus
+) -> AssignmentRead:
+    with unit_of_work(db) as session:
+        worker = worker_in(session, credentials)
+        done = service.give_back(session, worker, assignment_id, status)
+        return service.to_read(session, done)
 
 
 @router.post("/assignments/{assignment_id}/skip", response_model=AssignmentRead)
-def skip(assignment_id: int, worker: CurrentWorker, session: WriteSession) -> AssignmentRead:
+def skip(assignment_id: int, db: DbDep, credentials: Credentials) -> AssignmentRead:
     """Decline this task for good; it goes back to the pool for others."""
-    done = service.give_back(session, worker, assignment_id, AssignmentStatus.skipped)
-    return service.to_read(session, done)
+    return _give_back(db, credentials, assignment_id, AssignmentStatus.skipped)
 
 
 @router.post("/assignments/{assignment_id}/release", response_model=AssignmentRead)
-def release(assignment_id: int, worker: CurrentWorker, session: WriteSession) -> AssignmentRead:
+def release(assignment_id: int, db: DbDep, credentials: Credentials) -> AssignmentRead:
     """Hand the task back unanswered; it goes back to the pool for others."""
-    done = service.give_back(session, worker, assignment_id, AssignmentStatus.released)
-    return service.to_read(session, done)
+    return _give_back(db, credentials, assignment_id, AssignmentStatus.released)

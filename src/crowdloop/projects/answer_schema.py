@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import json
 import math
 from typing import Annotated, Any, Literal
 
@@ -77,7 +79,11 @@ class Rating(_Schema):
         return self
 
     def validate_answer(self, value: Any) -> float:
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+        ):
             raise InvalidInput(f"answer must be a number, got {value!r}")
         if not self.min <= value <= self.max:
             raise InvalidInput(f"answer must be between {self.min} and {self.max}, got {value}")
@@ -108,8 +114,13 @@ TASK_TYPES = ("single_choice", "multiple_choice", "rating", "text")
 
 
 def parse_schema(raw: dict[str, Any]) -> SingleChoice | MultipleChoice | Rating | Text:
-    """Build a schema object from its stored JSON form."""
-    return _adapter.validate_python(raw)
+    """Build a schema object from its stored JSON form (cached: it runs on every answer)."""
+    return _parse_cached(json.dumps(raw, sort_keys=True))
+
+
+@functools.lru_cache(maxsize=1024)
+def _parse_cached(raw: str) -> SingleChoice | MultipleChoice | Rating | Text:
+    return _adapter.validate_json(raw)
 
 
 def _check_labels(labels: list[str]) -> None:

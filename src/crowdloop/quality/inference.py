@@ -52,7 +52,9 @@ def refit(session: Session, project: Project) -> RefitReport:
         return _refit_categorical(session, project, method)
     if project.task_type == "rating":
         return _refit_numeric(session, project, method)
-    raise InvalidInput(f"re-inference supports single_choice and rating projects, not {project.task_type}")
+    raise InvalidInput(
+        f"re-inference supports single_choice and rating projects, not {project.task_type}"
+    )
 
 
 def _refit_categorical(session: Session, project: Project, method: str) -> RefitReport:
@@ -67,14 +69,18 @@ def _refit_categorical(session: Session, project: Project, method: str) -> Refit
         task_idx=task_cb.encode([r.task_id for r in rows]),
         worker_idx=worker_cb.encode([r.worker_id for r in rows]),
         label_idx=label_cb.encode([r.answer for r in rows]),
-        n_tasks=len(task_cb), n_workers=len(worker_cb), n_labels=len(labels),
+        n_tasks=len(task_cb),
+        n_workers=len(worker_cb),
+        n_labels=len(labels),
     )
     gold = np.full(len(task_cb), -1, dtype=np.int64)
     for t in tasks:
         if t.is_control and t.gold in labels:
             gold[task_cb.encode([t.id])[0]] = labels.index(t.gold)
     model = CATEGORICAL_METHODS[method]().fit(answers, gold=gold)
-    changed = _store_results(session, tasks, task_cb, [labels[i] for i in model.labels_], model.confidence_)
+    changed = _store_results(
+        session, tasks, task_cb, [labels[i] for i in model.labels_], model.confidence_
+    )
     agreement = _agreement(answers, model.labels_)
     confusion = getattr(model, "confusion_", None)
     for code, worker_id in enumerate(worker_cb.ids):
@@ -90,8 +96,13 @@ def _refit_categorical(session: Session, project: Project, method: str) -> Refit
         priors = priors / priors.sum()
     _save_state(session, project, method, list(map(float, priors)))
     return RefitReport(
-        project_id=project.id, method=method, tasks=len(task_cb), answers=len(rows),
-        workers=len(worker_cb), changed=changed, n_iter=int(getattr(model, "n_iter_", 0)),
+        project_id=project.id,
+        method=method,
+        tasks=len(task_cb),
+        answers=len(rows),
+        workers=len(worker_cb),
+        changed=changed,
+        n_iter=int(getattr(model, "n_iter_", 0)),
     )
 
 
@@ -104,7 +115,8 @@ def _refit_numeric(session: Session, project: Project, method: str) -> RefitRepo
         task_idx=task_cb.encode([r.task_id for r in rows]),
         worker_idx=worker_cb.encode([r.worker_id for r in rows]),
         values=np.asarray([float(r.answer) for r in rows], dtype=np.float64),
-        n_tasks=len(task_cb), n_workers=len(worker_cb),
+        n_tasks=len(task_cb),
+        n_workers=len(worker_cb),
     )
     model = NUMERIC_METHODS[method]().fit(answers)
     values = [None if np.isnan(v) else float(v) for v in model.values_]
@@ -114,8 +126,13 @@ def _refit_numeric(session: Session, project: Project, method: str) -> RefitRepo
     changed = _store_results(session, tasks, task_cb, values, np.clip(1 - se / span, 0, 1))
     _save_state(session, project, method, None)
     return RefitReport(
-        project_id=project.id, method=method, tasks=len(task_cb), answers=len(rows),
-        workers=len(worker_cb), changed=changed, n_iter=int(getattr(model, "n_iter_", 0)),
+        project_id=project.id,
+        method=method,
+        tasks=len(task_cb),
+        answers=len(rows),
+        workers=len(worker_cb),
+        changed=changed,
+        n_iter=int(getattr(model, "n_iter_", 0)),
     )
 
 
@@ -142,7 +159,9 @@ def _agreement(answers: Answers, labels: Any) -> Any:
     return agree / np.maximum(count, 1)
 
 
-def _save_state(session: Session, project: Project, method: str, priors: list[float] | None) -> None:
+def _save_state(
+    session: Session, project: Project, method: str, priors: list[float] | None
+) -> None:
     state: dict[str, Any] = {
         "method": method,
         "last_answer_id": repository.last_answer_id(session, project.id),
@@ -158,8 +177,14 @@ def ensure(session: Session, project_id: int, worker_id: int) -> WorkerQuality:
     wq = repository.worker_quality(session, project_id, worker_id)
     if wq is None:
         wq = WorkerQuality(
-            project_id=project_id, worker_id=worker_id, n_answers=0, n_control=0,
-            n_control_correct=0, n_fast=0, skip_streak=0, updated_at=utcnow(),
+            project_id=project_id,
+            worker_id=worker_id,
+            n_answers=0,
+            n_control=0,
+            n_control_correct=0,
+            n_fast=0,
+            skip_streak=0,
+            updated_at=utcnow(),
         )
         session.add(wq)
         session.flush()

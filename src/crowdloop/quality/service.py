@@ -29,7 +29,9 @@ def check_not_blocked(session: Session, project: Project, worker_id: int, now: d
     wq = repository.worker_quality(session, project.id, worker_id)
     if wq is not None and wq.blocked_until is not None and wq.blocked_until > now:
         until = wq.blocked_until.isoformat(timespec="minutes")
-        raise PermissionDenied(f"you are blocked from this project until {until}: {wq.block_reason}")
+        raise PermissionDenied(
+            f"you are blocked from this project until {until}: {wq.block_reason}"
+        )
 
 
 def wants_control(project: Project, worker_id: int, n_seen: int) -> bool:
@@ -82,7 +84,10 @@ def _fired(rule: QualityRule, wq: WorkerQuality) -> str | None:
     if rule.kind == "control_accuracy" and wq.n_control >= rule.min_answers:
         acc = wq.n_control_correct / wq.n_control
         if acc < rule.threshold:
-            return f"control accuracy {acc:.0%} over {wq.n_control} control tasks is under {rule.threshold:.0%}"
+            return (
+                f"control accuracy {acc:.0%} over {wq.n_control} control tasks"
+                f" is under {rule.threshold:.0%}"
+            )
     if rule.kind == "skips_in_row" and wq.skip_streak >= rule.threshold:
         return f"{wq.skip_streak} skips in a row"
     if (
@@ -132,8 +137,13 @@ def act(
     elif rule.action == "discard":
         details["assignments"] = discard_answers(session, project, wq.worker_id)
     event = QualityEvent(
-        project_id=project.id, worker_id=wq.worker_id, kind=EventKind(rule.action),
-        rule=f"{rule.kind}:{rule.action}", reason=reason, details=details, reverted=False,
+        project_id=project.id,
+        worker_id=wq.worker_id,
+        kind=EventKind(rule.action),
+        rule=f"{rule.kind}:{rule.action}",
+        reason=reason,
+        details=details,
+        reverted=False,
         created_at=now,
     )
     session.add(event)

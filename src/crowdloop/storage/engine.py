@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,13 +34,17 @@ def _sqlite_begin(conn: Any) -> None:
 
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            # Readers run in parallel under WAL: give the thread pool enough connections.
+            pool_size=max(pool_size, 20),
+            max_overflow=40,
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(
-        url, pool_size=pool_size, max_overflow=pool_size * 2, pool_pre_ping=True
-    )
+    return create_engine(url, pool_size=pool_size, max_overflow=pool_size * 2, pool_pre_ping=True)
 
 
 @dataclass(frozen=True)
@@ -48,6 +54,9 @@ class Database:
     engine: Engine
     read_sessions: sessionmaker[Session]
     write_sessions: sessionmaker[Session]
+    # SQLite only: write units of this process take turns here (an RLock, so a nested
+    # write unit in the same thread fails on SQLite's own lock instead of hanging).
+    writer_lock: AbstractContextManager[bool] | None = None
 
     @property
     def is_sqlite(self) -> bool:
@@ -64,4 +73,5 @@ def make_database(settings: Settings) -> Database:
         engine=engine,
         read_sessions=sessionmaker(engine, expire_on_commit=False),
         write_sessions=sessionmaker(writer, expire_on_commit=False),
+        writer_lock=threading.RLock() if engine.dialect.name == "sqlite" else None,
     )

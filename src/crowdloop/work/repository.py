@@ -84,6 +84,23 @@ def control_candidates(session: Session, project_id: int, worker_id: int) -> lis
     return list(session.scalars(query).all())
 
 
+def last_claimed(session: Session, worker_id: int, project_id: int) -> tuple[int, int] | None:
+    """(priority, task id) of the worker's newest non-control assignment in the project."""
+    query = (
+        select(Task.priority, Task.id)
+        .join(Assignment, Assignment.task_id == Task.id)
+        .where(
+            Assignment.worker_id == worker_id,
+            Assignment.project_id == project_id,
+            Task.is_control.is_(False),
+        )
+        .order_by(Assignment.id.desc())
+        .limit(1)
+    )
+    row = session.execute(query).first()
+    return None if row is None else (int(row[0]), int(row[1]))
+
+
 def count_for_worker(session: Session, worker_id: int, project_id: int) -> int:
     query = select(func.count()).where(
         Assignment.worker_id == worker_id, Assignment.project_id == project_id

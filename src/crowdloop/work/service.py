@@ -8,12 +8,15 @@ Guarantees, enforced by the database rather than by locks in Python:
 
 from __future__ import annotations
 
+import time
+import weakref
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from crowdloop.accounts.models import User
 from crowdloop.errors import Conflict, Gone, NoTaskAvailable, NotFound
@@ -29,6 +32,10 @@ from crowdloop.work.schemas import AssignmentRead
 
 MAX_WINDOWS = 20
 EXPIRE_BATCH = 200
+FULL_SCAN_EVERY = 50
+SWEEP_SECONDS = 1.0
+# Per engine and project: when this process last swept expired leases.
+_last_sweep: weakref.WeakKeyDictionary[Any, dict[int, float]] = weakref.WeakKeyDictionary()
 
 
 def next_assignment(
@@ -40,7 +47,7 @@ def next_assignment(
     if current is not None and current.lease_expires_at > now:
         return current
     quality.check_not_blocked(session, project, worker.id, now)
-    expire_leases(session, project, now=now)
+    _sweep(session, project, now)
     if project.deadline is not None and project.deadline <= now:
         raise NoTaskAvailable(f"project {project.id} is past its deadline")
     assignment = None
@@ -48,7 +55,10 @@ def next_assignment(
     if quality.wants_control(project, worker.id, n_seen):
         assignment = _claim_control(session, worker, project, now=now, n_seen=n_seen)
     if assignment is None:
-        assignment = _claim_first(session, worker, project, now=now)
+        assignment = _claim_first(session, worker, project, now=now, n_seen=n_seen)
+    if assignment is None and expire_leases(session, project, now=now):
+        # The throttled sweep may not have run yet: lapsed leases are work to hand out.
+        assignment = _claim_first(session, worker, project, now=now, n_seen=n_seen)
     if assignment is None:
         raise NoTaskAvailable(f"no task is available for you in project {project.id} right now")
     return assignment
@@ -65,23 +75,54 @@ def next_or_none(
 
 
 def _claim_first(
-    session: Session, worker: User, project: Project, *, now: datetime
+    session: Session, worker: User, project: Project, *, now: datetime, n_seen: int
 ) -> Assignment | None:
     # PostgreSQL: first pass skips rows other transactions are claiming (no queueing on a
     # hot row); if that finds nothing, a second pass waits for them, so a worker is never
     # told "no task" just because the open tasks were momentarily locked.
     if session.get_bind().dialect.name == "postgresql":
-        found = _scan(session, worker, project, now=now, skip_locked=True)
+        found = _scan(session, worker, project, now=now, skip_locked=True, n_seen=n_seen)
         if found is not None:
             return found
-    return _scan(session, worker, project, now=now, skip_locked=False)
+    return _scan(session, worker, project, now=now, skip_locked=False, n_seen=n_seen)
 
 
 def _scan(
-    session: Session, worker: User, project: Project, *, now: datetime, skip_locked: bool
+    session: Session,
+    worker: User,
+    project: Project,
+    *,
+    now: datetime,
+    skip_locked: bool,
+    n_seen: int,
+) -> Assignment | None:
+    """Claim the first eligible task in pick order.
+
+    The scan starts after the worker's last claimed task (a keyset cursor), so a worker
+    who already answered many tasks does not re-walk them on every request; when nothing
+    is left after the cursor, and on every ``FULL_SCAN_EVERY``-th request, it starts from
+    the top, which also picks up released tasks and new high-priority ones.
+    """
+    start = None
+    if n_seen % FULL_SCAN_EVERY:
+        start = repository.last_claimed(session, worker.id, project.id)
+    if start is not None:
+        found = _walk(session, worker, project, now=now, skip_locked=skip_locked, after=start)
+        if found is not None:
+            return found
+    return _walk(session, worker, project, now=now, skip_locked=skip_locked, after=None)
+
+
+def _walk(
+    session: Session,
+    worker: User,
+    project: Project,
+    *,
+    now: datetime,
+    skip_locked: bool,
+    after: tuple[int, int] | None,
 ) -> Assignment | None:
     skills = set(worker.skills)
-    after: tuple[int, int] | None = None
     for _ in range(MAX_WINDOWS):
         rows = repository.candidates(
             session, project.id, worker.id, now=now, after=after, skip_locked=skip_locked
@@ -191,11 +232,12 @@ def submit(
         session, assignment.id, AssignmentStatus.submitted, now=now, answer=value
     ):
         raise Conflict(f"assignment {assignment.id} is no longer active")
-    result, confidence = quality_inference.aggregate_task(
-        session, project, assignment.task_id
-    ) or (None, 0.0)
+    result, confidence = quality_inference.aggregate_task(session, project, assignment.task_id) or (
+        None,
+        0.0,
+    )
     repository.count_answer(session, assignment.task_id, result, confidence)
-    session.refresh(assignment)
+    _mirror(assignment, status=AssignmentStatus.submitted, finished_at=now, answer=value)
     task = session.get(Task, assignment.task_id)
     assert task is not None
     feedback = quality.on_submit(session, project, task, assignment, now)
@@ -221,8 +263,15 @@ def give_back(
         project = session.get(Project, assignment.project_id)
         assert project is not None
         quality.on_skip(session, project, worker.id, now)
-    session.refresh(assignment)
+    _mirror(assignment, status=status, finished_at=now, answer=None)
     return assignment
+
+
+def _mirror(assignment: Assignment, **values: Any) -> None:
+    """Reflect an UPDATE already executed in SQL onto the loaded object (no reload)."""
+    values.setdefault("review", None)
+    for key, value in values.items():
+        set_committed_value(assignment, key, value)
 
 
 def _return(session: Session, project_id: int, task_id: int, reward: int) -> None:
@@ -238,6 +287,15 @@ def _expire_one(session: Session, project_id: int, lease: Any, now: datetime) ->
         return False
     _return(session, project_id, lease.task_id, lease.reward_cents)
     return True
+
+
+def _sweep(session: Session, project: Project, now: datetime) -> None:
+    """Expire lapsed leases, at most once a second per project in this process."""
+    swept = _last_sweep.setdefault(session.get_bind(), {})
+    tick = time.monotonic()
+    if tick - swept.get(project.id, -SWEEP_SECONDS) >= SWEEP_SECONDS:
+        swept[project.id] = tick
+        expire_leases(session, project, now=now)
 
 
 def expire_leases(session: Session, project: Project, *, now: datetime | None = None) -> int:
