@@ -52,7 +52,8 @@ def _project(server: LiveServer, owner: User, schema: dict[str, Any], n: int) ->
 def _sign_in(page: Any, server: LiveServer, user: User) -> None:
     """Keyboard only: type the username, Tab, the password, Enter."""
     page.goto(f"{server.url}/login")
-    page.keyboard.type(user.username)  # the username field has autofocus
+    page.wait_for_selector("#username:focus")  # autofocus: no click needed
+    page.keyboard.type(user.username)
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)
     with page.expect_navigation():
