@@ -129,21 +129,25 @@ class WeightedNumeric(NumericInference):
 
     def _fit(self, answers: NumericAnswers, gold: FloatArray) -> tuple[FloatArray, FloatArray]:
         w, t, x = answers.worker_idx, answers.task_idx, answers.values
-        n_w = np.bincount(w, minlength=answers.n_workers).astype(np.float64)
         known = ~np.isnan(gold)
         bias, prec = np.zeros(answers.n_workers), np.ones(answers.n_workers)
         values = np.where(known, gold, _task_mean(answers, np.ones(x.size), x))
         for it in range(1, self.n_iter + 1):
-            resid = x - values[t]
-            ok = ~np.isnan(resid)
             if self.estimate_bias:
-                s = np.bincount(w[ok], weights=resid[ok], minlength=answers.n_workers)
-                bias = s / (n_w + self.bias_prior)
-                bias -= np.average(bias, weights=n_w + 1e-12) if n_w.sum() else 0.0
-            r2 = np.where(ok, (resid - bias[w]) ** 2, 0.0)
-            pooled = r2.sum() / max(ok.sum(), 1) + 1e-9
+                full = x - values[t]
+                ok = ~np.isnan(full)
+                n_ok = np.bincount(w[ok], minlength=answers.n_workers).astype(np.float64)
+                s = np.bincount(w[ok], weights=full[ok], minlength=answers.n_workers)
+                bias = s / (n_ok + self.bias_prior)
+                bias -= np.average(bias, weights=n_ok + 1e-12) if n_ok.sum() else 0.0
+            resid, resid_var, usable = _leave_one_out(answers, x - bias[w], prec, gold)
+            n_w = np.bincount(w, weights=usable, minlength=answers.n_workers)
+            # E[resid^2] = sigma_w^2 + var(leave-one-out estimate): subtract the latter
+            r2 = (resid**2 - resid_var) * usable
+            pooled = max(r2.sum() / max(usable.sum(), 1.0), 0.0) + 1e-9
             ss = np.bincount(w, weights=r2, minlength=answers.n_workers)
-            prec = (n_w + self.variance_prior) / (ss + self.variance_prior * pooled)
+            var = (ss + self.variance_prior * pooled) / (n_w + self.variance_prior)
+            prec = 1.0 / np.maximum(var, _VAR_FLOOR * pooled)
             new = _task_mean(answers, prec[w], x - bias[w])
             new = np.where(known, gold, new)
             delta = np.nanmax(np.abs(new - values)) if np.any(~np.isnan(new)) else 0.0
@@ -155,3 +159,29 @@ class WeightedNumeric(NumericInference):
         den = np.bincount(t, weights=prec[w], minlength=answers.n_tasks)
         se = np.divide(1.0, np.sqrt(den), out=np.full(answers.n_tasks, np.inf), where=den > 0)
         return values, se
+
+
+_VAR_FLOOR = 0.01  # a worker's variance never drops below 1% of the crowd's
+
+
+def _leave_one_out(
+    answers: NumericAnswers, y: FloatArray, prec: FloatArray, gold: FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Residual of each answer against the precision-weighted mean of the *other* answers
+    to its task (or its gold value), that estimate's variance, and a 0/1 usable mask
+    (0 when the task has no other answer and no gold)."""
+    t, p = answers.task_idx, prec[answers.worker_idx]
+    total = np.bincount(t, weights=p * y, minlength=answers.n_tasks)
+    weight = np.bincount(t, weights=p, minlength=answers.n_tasks)
+    rest = weight[t] - p
+    has_rest = rest > 1e-12 * np.maximum(weight[t], 1e-300)
+    safe = np.where(has_rest, rest, 1.0)
+    loo = (total[t] - p * y) / safe
+    loo_var = 1.0 / safe
+    g = gold[t]
+    is_gold = ~np.isnan(g)
+    loo = np.where(is_gold, g, loo)
+    loo_var = np.where(is_gold, 0.0, loo_var)
+    usable = (has_rest | is_gold).astype(np.float64)
+    resid = np.where(usable > 0, y - loo, 0.0)
+    return resid, np.where(usable > 0, loo_var, 0.0), usable
