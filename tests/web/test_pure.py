@@ -105,3 +105,11 @@ def test_task_fields_and_rating_options() -> None:
     assert rating_options({"min": 0, "max": 1, "step": 0.25}) == ["0", "0.25", "0.5", "0.75", "1"]
     assert rating_options({"min": 0, "max": 10, "step": 1}) == []
     assert rating_options({"min": 0, "max": 10, "step": None}) == []
+
+
+def test_span_labels() -> None:
+    assert charts.throughput([], NOW).span_label == "30 minutes"
+    old = [NOW - timedelta(hours=2)]
+    assert charts.throughput(old, NOW).span_label == "2.5 hours"
+    ancient = [NOW - timedelta(days=20)]
+    assert charts.throughput(ancient, NOW).span_label == "30 days"

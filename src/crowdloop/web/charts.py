@@ -33,6 +33,7 @@ class Chart:
     bucket_label: str
     first_label: str
     last_label: str
+    span_label: str
     width: int = WIDTH
     height: int = HEIGHT
     pad: int = PAD
@@ -48,6 +49,15 @@ def bucket_seconds(span: timedelta) -> int:
 
 def _label(size: int) -> str:
     return {60: "minute", 300: "5 min", 900: "15 min", 3600: "hour", 21600: "6 h"}.get(size, "day")
+
+
+def _span(seconds: int) -> str:
+    """A duration in words: 30 minutes, 2.5 hours, 7.5 days."""
+    if seconds < 3600:
+        return f"{seconds // 60} minutes"
+    if seconds < 2 * 86400:
+        return f"{seconds / 3600:g} hours"
+    return f"{seconds / 86400:g} days"
 
 
 def throughput(times: Sequence[datetime], now: datetime) -> Chart:
@@ -82,7 +92,8 @@ def _bars(counts: list[int], size: int, now: datetime) -> Chart:
             )
         )
     first = now - timedelta(seconds=size * len(counts))
-    return Chart(bars, max(counts), _label(size), f"{first:%H:%M}", f"{now:%H:%M}")
+    span = _span(size * len(counts))
+    return Chart(bars, max(counts), _label(size), f"{first:%H:%M}", f"{now:%H:%M}", span)
 
 
 def rate_per_hour(times: Sequence[datetime], now: datetime) -> float:

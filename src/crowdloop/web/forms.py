@@ -110,8 +110,11 @@ def field_for(loc: Sequence[Any], task_type: str, message: str = "") -> str:
         return SCHEMA_FIELDS.get(rest[0], "task_type")
     if len(loc) == 1:
         return "task_type"
-    named = sorted((message.index(key), field) for key, field in SCHEMA_FIELDS.items()
-                   if "_" in key and key in message)
+    named = sorted(
+        (message.index(key), field)
+        for key, field in SCHEMA_FIELDS.items()
+        if "_" in key and key in message
+    )
     return named[0][1] if named else SCHEMA_DEFAULT.get(task_type, "task_type")
 
 
