@@ -37,7 +37,7 @@ def rows(text: str) -> list[list[str]]:
 
 class TestAggregate:
     def test_majority_vote_one_row_per_task_in_input_order(self, tmp_path: Path) -> None:
-        result = aggregate(str(write(tmp_path, "a.csv", ANSWERS)))
+        result = aggregate(str(write(tmp_path, "a.csv", ANSWERS)), "--method", "mv")
         assert result.exit_code == 0, result.output
         out = rows(result.stdout)
         assert out[0] == ["task", "label", "confidence"]
@@ -66,7 +66,7 @@ class TestAggregate:
 
     def test_repeated_answers_keep_the_last_with_a_warning(self, tmp_path: Path) -> None:
         text = "task,worker,label\nt1,w1,cat\nt1,w1,dog\nt1,w2,dog\n"
-        result = aggregate(str(write(tmp_path, "a.csv", text)))
+        result = aggregate(str(write(tmp_path, "a.csv", text)), "--method", "mv")
         assert result.exit_code == 0, result.output
         assert rows(result.stdout)[1] == ["t1", "dog", "1"]
         assert result.stderr.startswith("warning: 1 repeated answer(s)")
@@ -144,3 +144,46 @@ class TestAggregateErrors:
         result = aggregate(str(write(tmp_path, "a.csv", "")), "--output", str(target))
         assert result.exit_code == 1
         assert not target.exists()
+
+
+class TestQualityOptions:
+    def test_default_is_auto_and_workers_output(self, tmp_path: Path) -> None:
+        labels = write(tmp_path, "a.csv", ANSWERS)
+        workers = tmp_path / "w.csv"
+        result = aggregate(str(labels), "--workers-output", str(workers))
+        assert result.exit_code == 0, result.output
+        with workers.open() as fh:
+            rows = list(csv.DictReader(fh))
+        assert rows
+        assert set(rows[0]) == {"worker", "accuracy", "accuracy_low", "accuracy_high", "n_answers"}
+        for row in rows:
+            assert (
+                float(row["accuracy_low"]) <= float(row["accuracy"]) <= float(row["accuracy_high"])
+            )
+
+    def test_kind_numeric_defaults_to_weighted(self, tmp_path: Path) -> None:
+        text = "task,worker,label\nt1,a,1\nt1,b,3\nt2,a,10\nt2,b,12\n"
+        workers = tmp_path / "w.csv"
+        result = aggregate(
+            str(write(tmp_path, "n.csv", text)),
+            "--kind",
+            "numeric",
+            "--workers-output",
+            str(workers),
+        )
+        assert result.exit_code == 0, result.output
+        assert "t1," in result.stdout
+        with workers.open() as fh:
+            assert next(csv.DictReader(fh)).keys() == {"worker", "std", "bias", "n_answers"}
+
+    def test_labels_outside_the_schema_are_rejected(self, tmp_path: Path) -> None:
+        result = aggregate(str(write(tmp_path, "a.csv", ANSWERS)), "--labels", "onlyone,other")
+        assert result.exit_code == 1
+        assert "labels outside --labels" in last_error(result)
+
+    def test_categorical_method_with_kind_numeric_is_an_error(self, tmp_path: Path) -> None:
+        result = aggregate(
+            str(write(tmp_path, "a.csv", ANSWERS)), "--kind", "numeric", "--method", "ds"
+        )
+        assert result.exit_code == 1
+        assert "not numeric" in last_error(result)

@@ -11,13 +11,10 @@ read labels as numbers and give the standard error of the estimate instead.
 from __future__ import annotations
 
 import csv
-import math
 import sys
 import warnings
-from collections.abc import Hashable, Iterator, Sequence
+from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from operator import itemgetter
 from pathlib import Path
 from typing import Annotated, Any, TextIO
 
@@ -27,112 +24,18 @@ import typer
 from crowdloop.algorithms.answers import Answers, Codebook, NumericAnswers, dedupe
 from crowdloop.algorithms.truth import CATEGORICAL_METHODS, METHODS, NUMERIC_METHODS
 from crowdloop.cli._common import warn
+from crowdloop.cli._tables import (
+    ANSWER_COLUMNS,
+    Gold,
+    Table,
+    as_numbers,
+    read_gold,
+    read_table,
+)
 from crowdloop.errors import InvalidInput
 
-DEFAULT_METHOD = "mv"
-ANSWER_COLUMNS = ("task", "worker", "label")
-GOLD_COLUMNS = ("task", "label")
-
-
-@dataclass(frozen=True)
-class Table:
-    """Columns of a CSV: ``columns[name]`` is the list of values, ``lines`` their line numbers."""
-
-    columns: dict[str, list[str]]
-    lines: list[int]
-
-
-def _open(path: Path, what: str) -> TextIO:
-    if not path.is_file():
-        raise InvalidInput(f"{what} {path} does not exist or is not a file")
-    try:
-        return path.open(encoding="utf-8-sig", newline="")
-    except OSError as exc:
-        raise InvalidInput(f"cannot read {what} {path}: {exc.strerror or exc}") from None
-
-
-def _header(reader: Iterator[list[str]], path: Path, wanted: Sequence[str]) -> list[int]:
-    header = next(reader, None)
-    if header is None or not any(h.strip() for h in header):
-        raise InvalidInput(f"{path} is empty: expected a header with {', '.join(wanted)}")
-    names = [h.strip().lower() for h in header]
-    missing = [c for c in wanted if c not in names]
-    if missing:
-        raise InvalidInput(
-            f"{path}: missing column(s) {', '.join(missing)} "
-            f"(header has: {', '.join(header)}; need {', '.join(wanted)})"
-        )
-    return [names.index(c) for c in wanted]
-
-
-def read_table(path: Path, wanted: Sequence[str], what: str) -> Table:
-    """Read the ``wanted`` columns; every one must be non-empty on every data row.
-
-    The hot loop does one C-level itemgetter and one strip per cell; rows are transposed
-    into columns at the end (a million answers read in a couple of seconds).
-    """
-    rows: list[tuple[str, ...]] = []
-    lines: list[int] = []
-    with _open(path, what) as handle:
-        reader = csv.reader(handle, strict=True)
-        try:
-            positions = _header(reader, path, wanted)
-            # Two or more columns are wanted, so itemgetter returns a tuple.
-            pick, width = itemgetter(*positions), max(positions) + 1
-            for row in reader:
-                values = tuple(map(str.strip, pick(row))) if len(row) >= width else ()
-                if not values or not all(values):
-                    if not any(cell.strip() for cell in row):
-                        continue  # a blank line
-                    _reject(row, positions, wanted, f"{path}, line {reader.line_num}")
-                rows.append(values)
-                lines.append(reader.line_num)
-        except (csv.Error, UnicodeDecodeError) as exc:
-            raise InvalidInput(f"{path}, line {reader.line_num}: not valid CSV ({exc})") from None
-    columns = [list(col) for col in zip(*rows, strict=True)] or [[] for _ in wanted]
-    return Table(dict(zip(wanted, columns, strict=True)), lines)
-
-
-def _reject(row: list[str], positions: list[int], wanted: Sequence[str], where: str) -> None:
-    """Raise for the first wanted cell that is missing or blank."""
-    for name, pos in zip(wanted, positions, strict=True):
-        if pos >= len(row) or not row[pos].strip():
-            raise InvalidInput(f"{where}: empty {name}")
-
-
-def _as_numbers(values: list[str], lines: list[int], path: Path) -> list[float]:
-    out = []
-    for value, line in zip(values, lines, strict=True):
-        try:
-            number = float(value)
-        except ValueError:
-            number = math.nan
-        if not math.isfinite(number):
-            raise InvalidInput(f"{path}, line {line}: label {value!r} is not a finite number")
-        out.append(number)
-    return out
-
-
-@dataclass(frozen=True)
-class Gold:
-    """Known labels by task, with the line each came from."""
-
-    path: Path
-    labels: dict[str, str]
-    lines: dict[str, int]
-
-
-def read_gold(path: Path) -> Gold:
-    table = read_table(path, GOLD_COLUMNS, "gold file")
-    if not table.lines:
-        raise InvalidInput(f"gold file {path} has a header but no rows")
-    labels: dict[str, str] = {}
-    lines: dict[str, int] = {}
-    for task, label, line in zip(*table.columns.values(), table.lines, strict=True):
-        if labels.get(task, label) != label:
-            raise InvalidInput(f"{path}, line {line}: task {task!r} has two gold labels")
-        labels[task], lines[task] = label, line
-    return Gold(path, labels, lines)
+DEFAULT_METHOD = {"categorical": "auto", "numeric": "weighted"}
+KINDS = tuple(DEFAULT_METHOD)
 
 
 def _known(gold: Gold, tasks: Codebook) -> list[str]:
@@ -158,14 +61,28 @@ def _report_duplicates(n_removed: int) -> None:
         )
 
 
-Rows = list[tuple[Hashable, Hashable, str]]
+Rows = list[tuple[Hashable, Any, str]]
+WorkerRows = list[tuple[Any, ...]]
 
 
-def categorical(table: Table, method: str, gold: Gold | None) -> Rows:
-    """Fit a categorical method; returns (task, label, confidence) rows."""
+def _check_labels(table: Table, allowed: list[str] | None, gold: Gold | None) -> None:
+    if allowed is None:
+        return
+    values = [*table.columns["label"], *(gold.labels.values() if gold else ())]
+    outside = sorted(set(values) - set(allowed))
+    if outside:
+        raise InvalidInput(f"labels outside --labels {','.join(allowed)}: {', '.join(outside)}")
+
+
+def categorical(
+    table: Table, method: str, gold: Gold | None, allowed: list[str] | None = None
+) -> tuple[Rows, WorkerRows]:
+    """Fit a categorical method; returns (task, label, confidence) rows and worker rows."""
+    _check_labels(table, allowed, gold)
     cols = table.columns
     tasks, workers = Codebook(cols["task"], keep_order=True), Codebook(cols["worker"])
-    labels = Codebook([*cols["label"], *(gold.labels.values() if gold else ())])
+    seen = [*cols["label"], *(gold.labels.values() if gold else ())]
+    labels = Codebook(allowed if allowed else seen, keep_order=allowed is not None)
     answers = Answers(
         tasks.encode(cols["task"]),
         workers.encode(cols["worker"]),
@@ -179,16 +96,31 @@ def categorical(table: Table, method: str, gold: Gold | None) -> Rows:
     gold_codes = None if gold is None else _gold_codes(gold, tasks, labels)
     est = CATEGORICAL_METHODS[method]().fit(answers, gold=gold_codes)
     decoded = labels.decode(est.labels_)
-    return [
+    rows = [
         (task, label, f"{conf:.6g}")
         for task, label, conf in zip(tasks.ids, decoded, est.confidence_, strict=True)
     ]
+    quality = [
+        (w, f"{acc:.6g}", f"{lo:.6g}", f"{hi:.6g}", int(n))
+        for w, acc, (lo, hi), n in zip(
+            workers.ids,
+            est.worker_accuracy_,
+            est.worker_accuracy_interval_,
+            est.worker_n_answers_,
+            strict=True,
+        )
+    ]
+    return rows, quality
 
 
-def numeric(table: Table, method: str, gold: Gold | None, path: Path) -> Rows:
+CATEGORICAL_WORKER_HEADER = ("worker", "accuracy", "accuracy_low", "accuracy_high", "n_answers")
+NUMERIC_WORKER_HEADER = ("worker", "std", "bias", "n_answers")
+
+
+def numeric(table: Table, method: str, gold: Gold | None, path: Path) -> tuple[Rows, WorkerRows]:
     """Fit a numeric method; labels (and gold) must be numbers."""
     cols = table.columns
-    values = _as_numbers(cols["label"], table.lines, path)
+    values = as_numbers(cols["label"], table.lines, path)
     tasks, workers = Codebook(cols["task"], keep_order=True), Codebook(cols["worker"])
     answers = NumericAnswers(
         tasks.encode(cols["task"]),
@@ -203,13 +135,19 @@ def numeric(table: Table, method: str, gold: Gold | None, path: Path) -> Rows:
     if gold is not None:
         known = _known(gold, tasks)
         lines = [gold.lines[t] for t in known]
-        numbers = _as_numbers([gold.labels[t] for t in known], lines, gold.path)
+        numbers = as_numbers([gold.labels[t] for t in known], lines, gold.path)
         gold_values = dict(zip(tasks.encode(known).tolist(), numbers, strict=True))
     est = NUMERIC_METHODS[method]().fit(answers, gold=gold_values)
-    return [
+    rows = [
         (task, f"{v:.6g}", f"{se:.6g}")
         for task, v, se in zip(tasks.ids, est.values_, est.confidence_, strict=True)
     ]
+    counts = np.bincount(answers.worker_idx, minlength=answers.n_workers)
+    quality = [
+        (w, f"{sd:.6g}", f"{b:.6g}", int(n))
+        for w, sd, b, n in zip(workers.ids, est.worker_std_, est.worker_bias_, counts, strict=True)
+    ]
+    return rows, quality
 
 
 @contextmanager
@@ -225,11 +163,23 @@ def _output(path: Path | None) -> Iterator[TextIO]:
         yield handle
 
 
-def _check_method(method: str) -> str:
-    name = method.lower()
+def _check_method(method: str | None, kind: str) -> str:
+    if kind not in KINDS:
+        raise InvalidInput(f"unknown kind {kind!r}; choose one of {', '.join(KINDS)}")
+    name = (method or DEFAULT_METHOD[kind]).lower()
     if name not in METHODS:
         raise InvalidInput(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
+    # A numeric method implies --kind numeric; the reverse mix is an error.
+    if kind == "numeric" and name not in NUMERIC_METHODS:
+        raise InvalidInput(f"method {name!r} is not numeric; use {', '.join(NUMERIC_METHODS)}")
     return name
+
+
+def _write(path: Path | None, header: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+    with _output(path) as out:
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
 
 
 def aggregate(
@@ -241,20 +191,39 @@ def aggregate(
         typer.Option(metavar="GOLD.csv", help="Known answers: CSV with columns task,label."),
     ] = None,
     method: Annotated[
-        str, typer.Option(help=f"Inference method: {', '.join(METHODS)}.")
-    ] = DEFAULT_METHOD,
+        str | None,
+        typer.Option(
+            help=f"Inference method: {', '.join(METHODS)} "
+            "(default: auto for categorical, weighted for numeric).",
+            show_default=False,
+        ),
+    ] = None,
+    kind: Annotated[str, typer.Option(help="Answer kind: categorical or numeric.")] = "categorical",
+    labels: Annotated[
+        str | None,
+        typer.Option(help="Allowed labels, comma-separated; any other label is an error."),
+    ] = None,
     output: Annotated[
         Path | None,
         typer.Option("--output", "-o", metavar="OUT.csv", help="Write here (default: stdout)."),
+    ] = None,
+    workers_output: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="WORKERS.csv",
+            help="Also write per-worker quality (accuracy and 95% interval, or std and bias).",
+        ),
     ] = None,
 ) -> None:
     """Aggregate crowd answers into one label per task: task,label,confidence.
 
     Repeated answers of one worker to one task count once (the last one; a warning says
-    how many were dropped). Numeric methods (mean, median, weighted) read labels as
-    numbers and report the standard error as the confidence column.
+    how many were dropped). With --kind numeric (methods mean, median, weighted) labels are
+    read as numbers and the confidence column is the standard error. --labels rejects
+    any other label; --workers-output writes each worker's estimated quality.
     """
-    name = _check_method(method)
+    name = _check_method(method, kind)
+    allowed = None if labels is None else [x.strip() for x in labels.split(",") if x.strip()]
     table = read_table(labels_csv, ANSWER_COLUMNS, "labels file")
     if not table.lines:
         raise InvalidInput(f"{labels_csv} has a header but no answers")
@@ -262,15 +231,16 @@ def aggregate(
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         if name in NUMERIC_METHODS:
-            rows = numeric(table, name, known, labels_csv)
+            rows, quality = numeric(table, name, known, labels_csv)
+            worker_header: tuple[str, ...] = NUMERIC_WORKER_HEADER
         else:
-            rows = categorical(table, name, known)
+            rows, quality = categorical(table, name, known, allowed)
+            worker_header = CATEGORICAL_WORKER_HEADER
     for w in caught:
         warn(str(w.message))
-    with _output(output) as out:
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(["task", "label", "confidence"])
-        writer.writerows(rows)
+    _write(output, ("task", "label", "confidence"), list(rows))
+    if workers_output is not None:
+        _write(workers_output, worker_header, quality)
 
 
 def register(app: typer.Typer) -> None:

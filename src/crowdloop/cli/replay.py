@@ -14,7 +14,7 @@ import typer
 from crowdloop.algorithms.answers import Answers, Codebook, dedupe
 from crowdloop.algorithms.replay import MODELS, ReplayPolicy, ReplayResult, replay
 from crowdloop.cli._common import warn
-from crowdloop.cli.aggregate import ANSWER_COLUMNS, Gold, read_gold, read_table
+from crowdloop.cli._tables import ANSWER_COLUMNS, Gold, read_gold, read_table
 from crowdloop.errors import InvalidInput
 
 _EXAMPLES = 10
