@@ -12,6 +12,7 @@ from crowdloop.cli import (
     db,
     demo,
     projects,
+    quality,
     replay,
     serve,
     simulate,
@@ -75,6 +76,7 @@ app.add_typer(db.app, name="db")
 app.add_typer(users.users_app, name="users")
 app.add_typer(users.tokens_app, name="tokens")
 app.add_typer(projects.app, name="project")
+app.add_typer(quality.app, name="quality")
 
 
 def main() -> None:
