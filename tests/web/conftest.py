@@ -10,7 +10,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 from crowdloop.accounts.models import Role, User
-from crowdloop.app import create_app
 from crowdloop.config import Settings
 from crowdloop.projects.models import Project
 from crowdloop.storage.engine import Database
@@ -87,8 +86,3 @@ def project_of(db: Database) -> Callable[..., Project]:
         return project
 
     return make
-
-
-@pytest.fixture
-def fresh_app(settings: Settings, db: Database) -> TestClient:
-    return TestClient(create_app(settings, db=db))
