@@ -97,8 +97,10 @@ class TestCertifyThreshold:
         conf, ok = _calibrated(np.random.default_rng(0), 5000)
         low = certify_threshold(conf, ok, target=0.85, procedure=procedure, method=method)  # type: ignore[arg-type]
         high = certify_threshold(conf, ok, target=0.95, procedure=procedure, method=method)  # type: ignore[arg-type]
-        assert low.certified and high.certified
-        assert low.threshold is not None and high.threshold is not None
+        assert low.certified
+        assert high.certified
+        assert low.threshold is not None
+        assert high.threshold is not None
         assert high.threshold > low.threshold
 
     def test_guarantee_holds_where_the_point_estimate_fails(self) -> None:

@@ -40,6 +40,8 @@ __all__ = ["SimulationSettings", "default_error_rates", "make_model", "run_simul
 IntArray = NDArray[np.int64]
 #: Rounds without a fall in projected paid answers before the loop stops.
 _PATIENCE = 2
+#: Items labelled between worker re-estimates while there is no model yet.
+_CHUNK = 100
 Progress = Callable[[str], None]
 
 
@@ -193,9 +195,13 @@ def _start(
         say,
     )
     say(f"labelling {n_val} held-out and {n_seed} seed items")
-    loop.ask_people(loop.validation.tolist(), loop.stop_validation, None)
-    loop.ask_people(loop.trained, loop.stop_item, None)
-    labeller.refresh_accuracy()
+    for rows, stop in (
+        (loop.validation.tolist(), loop.stop_validation),
+        (list(loop.trained), loop.stop_item),
+    ):
+        for start in range(0, len(rows), _CHUNK):  # re-estimate workers as answers arrive
+            loop.ask_people(rows[start : start + _CHUNK], stop, None)
+            labeller.refresh_accuracy()
     return loop
 
 
