@@ -75,7 +75,8 @@ def assign(  # noqa: PLR0913
     tcap = _capacity(task_capacity, n_tasks, "task_capacity")
     wcap = _capacity(worker_capacity, n_workers, "worker_capacity")
     keep = np.flatnonzero(np.isfinite(v) & (v > 0))
-    if keep.size and np.unique(t[keep] * n_workers + w[keep]).size != keep.size:
+    key = np.sort(t[keep] * n_workers + w[keep])
+    if key.size > 1 and bool((key[1:] == key[:-1]).any()):
         raise ValueError("a (task, worker) pair appears twice among the candidates")
     if method == "auto":
         method = "flow" if has_ortools() else "lap" if _lap_ok(tcap, wcap) else "greedy"
