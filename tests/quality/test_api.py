@@ -278,3 +278,39 @@ class TestReview:
                 "POST", f"/assignments/{job['id']}/review", json={"verdict": "accept"}
             )
         assert err.value.status == 404
+
+
+class TestDynamicOverlap:
+    def test_stops_early_on_agreement_and_extends_contested_tasks(
+        self, app_client: TestClient, db: Database
+    ) -> None:
+        a = actors(app_client, db, n_workers=5)
+        dynamic = {"min_answers": 2, "max_answers": 4, "target_confidence": 0.9}
+        project = a.requester.create_project(
+            project_body(overlap=3, quality=_quality(dynamic_overlap=dynamic))
+        )
+        pid = project["id"]
+        easy = a.requester.create_task(pid, {"data": {"kind": "easy"}})
+        hard = a.requester.create_task(pid, {"data": {"kind": "hard"}})
+        assert easy["overlap"] == 2
+        answers = {"easy": ["cat", "cat"], "hard": ["cat", "dog", "bird", "cat"]}
+        given: dict[str, int] = {"easy": 0, "hard": 0}
+        for worker in a.workers:
+            while True:
+                try:
+                    job = worker.next_task(pid)
+                except ApiError:
+                    break
+                kind = job["data"]["kind"]
+                worker.submit(job["id"], answers[kind][given[kind]])
+                given[kind] += 1
+        tasks = {t["id"]: t for t in a.requester.request("GET", f"/projects/{pid}/tasks")["items"]}
+        assert tasks[easy["id"]]["n_answers"] == 2  # unanimous: stopped at the minimum
+        assert tasks[hard["id"]]["n_answers"] == 4  # contested: went on to the maximum
+
+    def test_invalid_dynamic_overlap_is_422(self, app_client: TestClient, db: Database) -> None:
+        a = actors(app_client, db, n_workers=0)
+        bad = {"min_answers": 4, "max_answers": 2}
+        with pytest.raises(ApiError) as err:
+            a.requester.create_project(project_body(quality=_quality(dynamic_overlap=bad)))
+        assert err.value.status == 422

@@ -95,12 +95,18 @@ def project_stats(session: Session, project: Project) -> ProjectStats:
     )
 
 
+def initial_overlap(project: Project) -> int:
+    """Slots a new task starts with: the fixed overlap, or the dynamic minimum."""
+    dynamic = (project.quality_config or {}).get("dynamic_overlap")
+    return int(dynamic["min_answers"]) if dynamic else project.overlap
+
+
 def task_values(project: Project, item: TaskCreate, *, batch_id: int | None) -> dict[str, Any]:
     """Validate one task against its project and return the column values to insert."""
     gold = None
     if item.gold is not None:
         gold = parse_schema(project.answer_schema).validate_answer(item.gold)
-    overlap = item.overlap or project.overlap
+    overlap = item.overlap or initial_overlap(project)
     return {
         "project_id": project.id,
         "batch_id": batch_id,

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from crowdloop.quality.models import EventKind
 
@@ -32,9 +32,33 @@ class QualityRule(BaseModel):
     block_hours: float = Field(24, gt=0, le=24 * 365)
 
 
+class DynamicOverlap(BaseModel):
+    """Toloka-style dynamic overlap: stop early on confident tasks, ask more on contested ones.
+
+    A task starts with ``min_answers`` slots; after each answer it stops collecting once its
+    confidence reaches ``target_confidence`` (and it has ``min_answers``), otherwise it gets one
+    more slot, up to ``max_answers``.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    min_answers: int = Field(2, ge=1, le=100)
+    max_answers: int = Field(5, ge=1, le=100)
+    target_confidence: float = Field(0.9, gt=0, le=1)
+
+    @model_validator(mode="after")
+    def _order(self) -> DynamicOverlap:
+        if self.max_answers < self.min_answers:
+            raise ValueError("max_answers must be >= min_answers")
+        return self
+
+
 class QualityConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+    dynamic_overlap: DynamicOverlap | None = Field(
+        None, description="When set, replaces the fixed overlap of new tasks."
+    )
     method: str = Field("auto", description="Truth-inference method for re-inference.")
     control_rate: float = Field(
         0.1, ge=0, le=1, description="Share of a worker's stream made of control tasks."

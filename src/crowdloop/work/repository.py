@@ -134,6 +134,26 @@ def count_answer(session: Session, task_id: int, result: Any, confidence: float)
     session.execute(stmt, execution_options={"synchronize_session": False})
 
 
+def close_task(session: Session, task_id: int) -> None:
+    """Dynamic overlap: the task has enough answers; offer it to nobody else."""
+    stmt = (
+        update(Task)
+        .where(Task.id == task_id)
+        .values(slots=0, overlap=Task.n_answers + Task.n_active)
+    )
+    session.execute(stmt, execution_options={"synchronize_session": False})
+
+
+def extend_task(session: Session, task_id: int, max_answers: int) -> None:
+    """Dynamic overlap: one more slot for a contested task whose slots are all taken."""
+    stmt = (
+        update(Task)
+        .where(Task.id == task_id, Task.slots == 0, Task.overlap < max_answers)
+        .values(slots=Task.slots + 1, overlap=Task.overlap + 1)
+    )
+    session.execute(stmt, execution_options={"synchronize_session": False})
+
+
 def reserve_budget(session: Session, project_id: int, cents: int) -> bool:
     budget_ok = or_(
         Project.budget_cents.is_(None), Project.committed_cents + cents <= Project.budget_cents

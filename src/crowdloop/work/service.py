@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from crowdloop.accounts.models import User
+from crowdloop.algorithms.allocation.overlap import OverlapPolicy
 from crowdloop.errors import Conflict, Gone, NoTaskAvailable, NotFound
 from crowdloop.projects.answer_schema import parse_schema
 from crowdloop.projects.models import Project, Task
@@ -237,6 +238,7 @@ def submit(
         0.0,
     )
     repository.count_answer(session, assignment.task_id, result, confidence)
+    _apply_dynamic_overlap(session, project, assignment.task_id, confidence)
     _mirror(assignment, status=AssignmentStatus.submitted, finished_at=now, answer=value)
     task = session.get(Task, assignment.task_id)
     assert task is not None
@@ -265,6 +267,28 @@ def give_back(
         quality.on_skip(session, project, worker.id, now)
     _mirror(assignment, status=status, finished_at=now, answer=None)
     return assignment
+
+
+def _apply_dynamic_overlap(
+    session: Session, project: Project, task_id: int, confidence: float
+) -> None:
+    dynamic = quality_inference.config_of(project).dynamic_overlap
+    if dynamic is None:
+        return
+    task = session.get(Task, task_id)
+    assert task is not None
+    session.refresh(task, ["n_answers", "n_active", "slots", "overlap", "is_control"])
+    if task.is_control:
+        return
+    policy = OverlapPolicy(
+        min_answers=dynamic.min_answers,
+        max_answers=dynamic.max_answers,
+        target_confidence=dynamic.target_confidence,
+    )
+    if bool(policy.is_done([task.n_answers], [confidence])[0]):
+        repository.close_task(session, task_id)
+    else:
+        repository.extend_task(session, task_id, dynamic.max_answers)
 
 
 def _mirror(assignment: Assignment, **values: Any) -> None:
