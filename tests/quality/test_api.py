@@ -314,3 +314,23 @@ class TestDynamicOverlap:
         with pytest.raises(ApiError) as err:
             a.requester.create_project(project_body(quality=_quality(dynamic_overlap=bad)))
         assert err.value.status == 422
+
+
+def test_submit_with_next_keeps_the_answer_when_it_gets_the_worker_blocked(
+    app_client: TestClient, db: Database
+) -> None:
+    a = actors(app_client, db, n_workers=1)
+    rule = {"kind": "control_accuracy", "threshold": 0.9, "min_answers": 1, "action": "block"}
+    project = a.requester.create_project(
+        project_body(overlap=1, quality=_quality(control_rate=1.0, rules=[rule]))
+    )
+    a.requester.create_task(project["id"], {"data": {}, "gold": "cat"})
+    a.requester.create_task(project["id"], {"data": {}})
+    job = a.workers[0].next_task(project["id"])
+    out = a.workers[0].submit(job["id"], "dog", next=True)
+    assert out["next"] is None
+    assert out["feedback"]["expected"] == "cat"
+    assert (
+        a.requester.request("GET", f"/projects/{project['id']}/quality/events")[0]["kind"]
+        == "block"
+    )

@@ -57,8 +57,7 @@ def submit(
         done, feedback = service.submit(session, worker, assignment_id, body.answer)
         following = None
         if next:
-            project = access.for_worker(session, worker, done.project_id)
-            upcoming = service.next_or_none(session, worker, project)
+            upcoming = service.next_after_submit(session, worker, done.project_id)
             following = None if upcoming is None else service.to_read(session, upcoming)
         return SubmitResult(
             assignment=service.to_read(session, done), feedback=feedback, next=following

@@ -20,7 +20,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from crowdloop.accounts.models import User
 from crowdloop.algorithms.allocation.overlap import OverlapPolicy
-from crowdloop.errors import Conflict, Gone, NoTaskAvailable, NotFound
+from crowdloop.errors import Conflict, Gone, NoTaskAvailable, NotFound, PermissionDenied
+from crowdloop.projects import access
 from crowdloop.projects.answer_schema import parse_schema
 from crowdloop.projects.models import Project, Task
 from crowdloop.quality import inference as quality_inference
@@ -68,10 +69,23 @@ def next_assignment(
 def next_or_none(
     session: Session, worker: User, project: Project, *, now: datetime | None = None
 ) -> Assignment | None:
-    """Like next_assignment, but None when nothing is available (used after a submit)."""
+    """Like next_assignment, but None when nothing is available."""
     try:
         return next_assignment(session, worker, project, now=now)
     except NoTaskAvailable:
+        return None
+
+
+def next_after_submit(
+    session: Session, worker: User, project_id: int, *, now: datetime | None = None
+) -> Assignment | None:
+    """The next assignment after a submit, or None when there is none for this worker now
+    (nothing left, project paused, or the answer just submitted got the worker blocked):
+    the submitted answer must never be lost because the *next* task cannot be given."""
+    try:
+        project = access.for_worker(session, worker, project_id)
+        return next_assignment(session, worker, project, now=now)
+    except (NoTaskAvailable, PermissionDenied, NotFound):
         return None
 
 
