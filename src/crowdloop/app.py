@@ -8,8 +8,9 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from crowdloop import __version__, web
-from crowdloop.api import accounts, errors, projects, results, transfer, work
+from crowdloop.api import accounts, errors, projects, quality, results, transfer, work
 from crowdloop.config import Settings
+from crowdloop.quality.jobs import JobRunner
 from crowdloop.storage.engine import Database, make_database
 
 API_PREFIX = "/api/v1"
@@ -21,7 +22,13 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        runner = None
+        if settings.refit_interval_seconds > 0:
+            runner = JobRunner(database, settings.refit_interval_seconds)
+            runner.start()
         yield
+        if runner is not None:
+            runner.stop()
         if db is None:
             database.dispose()
 
@@ -37,7 +44,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.db = database
     errors.install(app)
-    for module in (accounts, projects, work, results, transfer):
+    for module in (accounts, projects, work, results, transfer, quality):
         app.include_router(module.router, prefix=API_PREFIX)
     web.install(app)
 
