@@ -4,7 +4,8 @@ The synthetic project (fixed seed; answers ordered by task) is generated once in
 ``.npy`` files under ``--data-dir``; each measurement is a fresh child process that
 loads them (int64 arrays, 120 MB for 5M answers), fits once and reports fit seconds,
 peak RSS of the whole child (``resource.getrusage``: interpreter, libraries, the loaded
-answers and the fit), the RSS before the fit, and accuracy against the planted truth.
+answers and the fit; the planted truth is loaded only after the fit), the RSS before the
+fit, and accuracy against the planted truth.
 Sides alternate (ours, crowd-kit, ours, crowd-kit, ...) so both see the same load;
 the 1-minute load average is recorded before every run. Usage::
 
@@ -126,7 +127,11 @@ def main() -> None:
             results.append(run(sys.executable, folder, m, args.warm and rep == 0))
         if args.crowdkit_python:
             results.append(run(args.crowdkit_python, folder, "crowdkit:ds", False))
-    print(f"\n{args.tasks} tasks x 5 answers, 4 classes, 2000 workers")
+    report(results, args.tasks)
+
+
+def report(results: list[dict[str, object]], tasks: int) -> None:
+    print(f"\n{tasks} tasks x 5 answers, 4 classes, 2000 workers")
     print("| method | load (1 min) | fit s | peak RSS MB | RSS before fit MB | accuracy | n_iter |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     for r in results:
