@@ -334,3 +334,37 @@ def test_submit_with_next_keeps_the_answer_when_it_gets_the_worker_blocked(
         a.requester.request("GET", f"/projects/{project['id']}/quality/events")[0]["kind"]
         == "block"
     )
+
+
+def test_hard_tasks_escalate_to_proven_workers(app_client: TestClient, db: Database) -> None:
+    a = actors(app_client, db, n_workers=4)
+    dynamic = {
+        "min_answers": 2,
+        "max_answers": 4,
+        "target_confidence": 0.9,
+        "escalate_after": 2,
+        "escalate_ability": 0.3,
+    }
+    project = a.requester.create_project(
+        project_body(overlap=2, quality=_quality(control_rate=0.0, dynamic_overlap=dynamic))
+    )
+    pid = project["id"]
+    a.requester.create_task(pid, {"data": {"hard": True}})
+    a.workers[0].submit(a.workers[0].next_task(pid)["id"], "cat")
+    a.workers[1].submit(a.workers[1].next_task(pid)["id"], "dog")  # now contested and hard
+    newcomer, proven = a.workers[2], a.workers[3]
+    with pytest.raises(ApiError):
+        newcomer.next_task(pid)  # unknown ability: not for hard tasks
+    # A worker with a record of right control answers qualifies.
+    a.requester.request(
+        "PATCH",
+        f"/projects/{pid}",
+        json={"quality": _quality(control_rate=1.0, dynamic_overlap=dynamic)},
+    )
+    for i in range(4):
+        a.requester.create_task(pid, {"data": {"control": i}, "gold": "bird"})
+    for _ in range(4):
+        job = proven.next_task(pid)
+        proven.submit(job["id"], "bird")
+    job = proven.next_task(pid)
+    assert job["data"] == {"hard": True}

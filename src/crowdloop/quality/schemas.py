@@ -45,6 +45,12 @@ class DynamicOverlap(BaseModel):
     min_answers: int = Field(2, ge=1, le=100)
     max_answers: int = Field(5, ge=1, le=100)
     target_confidence: float = Field(0.9, gt=0, le=1)
+    escalate_after: int | None = Field(
+        None, ge=1, description="A task still unresolved after this many answers is hard."
+    )
+    escalate_ability: float = Field(
+        0.8, ge=0, le=1, description="Hard tasks go only to workers whose ability is above this."
+    )
 
     @model_validator(mode="after")
     def _order(self) -> DynamicOverlap:

@@ -34,6 +34,20 @@ def check_not_blocked(session: Session, project: Project, worker_id: int, now: d
         )
 
 
+def ability(session: Session, project: Project, worker_id: int) -> float:
+    """A cautious estimate of the worker's accuracy: the lower end of its credible interval
+    (from the last re-fit, else from control answers), 0 when nothing is known yet."""
+    wq = repository.worker_quality(session, project.id, worker_id)
+    if wq is None:
+        return 0.0
+    if wq.accuracy_low is not None:
+        return float(wq.accuracy_low)
+    if wq.n_control:
+        _, interval = beta_interval([wq.n_control_correct], [wq.n_control])
+        return float(interval[0, 0])
+    return 0.0
+
+
 def wants_control(project: Project, worker_id: int, n_seen: int) -> bool:
     """Whether the worker's next task should be a control task.
 

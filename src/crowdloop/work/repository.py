@@ -36,7 +36,14 @@ def candidates(
     """A window of open tasks the worker has never been given, best priority first."""
     seen = exists().where(Assignment.task_id == Task.id, Assignment.worker_id == worker_id)
     query = (
-        select(Task.id, Task.priority, Task.required_skills, Task.reward_cents)
+        select(
+            Task.id,
+            Task.priority,
+            Task.required_skills,
+            Task.reward_cents,
+            Task.n_answers,
+            Task.confidence,
+        )
         .where(Task.project_id == project_id, Task.slots > 0, ~seen)
         .where(or_(Task.deadline.is_(None), Task.deadline > now))
         .order_by(Task.priority.desc(), Task.id)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -138,12 +138,13 @@ def _walk(
     after: tuple[int, int] | None,
 ) -> Assignment | None:
     skills = set(worker.skills)
+    too_hard = _escalation(session, project, worker)
     for _ in range(MAX_WINDOWS):
         rows = repository.candidates(
             session, project.id, worker.id, now=now, after=after, skip_locked=skip_locked
         )
         for row in rows:
-            if set(row.required_skills or ()) <= skills:
+            if set(row.required_skills or ()) <= skills and not too_hard(row):
                 claimed = _try_claim(session, worker, project, row, now=now)
                 if claimed is not None:
                     return claimed
@@ -173,6 +174,21 @@ def _claim_control(
     session.add(assignment)
     session.flush()
     return assignment
+
+
+def _escalation(session: Session, project: Project, worker: User) -> Callable[[Any], bool]:
+    """Dynamic overlap's escalation: which candidate rows are too hard for this worker."""
+    dynamic = quality_inference.config_of(project).dynamic_overlap
+    if dynamic is None or dynamic.escalate_after is None:
+        return lambda _row: False
+    if quality.ability(session, project, worker.id) >= dynamic.escalate_ability:
+        return lambda _row: False
+    after, target = dynamic.escalate_after, dynamic.target_confidence
+
+    def hard(row: Any) -> bool:
+        return bool(row.n_answers >= after and (row.confidence or 0.0) < target)
+
+    return hard
 
 
 def _try_claim(
