@@ -34,9 +34,18 @@ def main(names: list[str]) -> None:
         seconds = time.perf_counter() - t0
         computed = cache.misses - before
         cache.save()
-        print(json.dumps({"dataset": name, "texts": len(texts), "computed": computed,
-                          "seconds": round(seconds, 2), "load_seconds": round(load_s, 2),
-                          "texts_per_second": round(computed / seconds, 1) if computed else None}))
+        print(
+            json.dumps(
+                {
+                    "dataset": name,
+                    "texts": len(texts),
+                    "computed": computed,
+                    "seconds": round(seconds, 2),
+                    "load_seconds": round(load_s, 2),
+                    "texts_per_second": round(computed / seconds, 1) if computed else None,
+                }
+            )
+        )
 
 
 if __name__ == "__main__":
