@@ -90,3 +90,15 @@ def test_auto_learns_prior_and_pools_sparse_workers() -> None:
     unlikely = fitted.posteriors_[0] < 1e-3
     assert unlikely.sum() == 2
     np.testing.assert_allclose(fitted.confusion_[40][unlikely], crowd[unlikely], atol=1e-3)
+
+
+def test_auto_warm_start_continues_from_previous_prior() -> None:
+    full, _ = synthetic(n_tasks=600, n_workers=30, seed=7)
+    n_old = full.n_answers - 10
+    old = Answers(
+        full.task_idx[:n_old], full.worker_idx[:n_old], full.label_idx[:n_old], 600, 30, 3
+    )
+    cold = Auto().fit(full)
+    warm = Auto().fit(full, init=Auto().fit(old))
+    assert warm.n_iter_ < cold.n_iter_
+    assert np.mean(warm.labels_ == cold.labels_) > 0.99

@@ -77,7 +77,11 @@ class Auto(DawidSkene):
 
     def _fit(self, answers: Answers, gold: IntArray) -> FloatArray:
         k = answers.n_labels
-        self.prior_ = 0.5 + 1.5 * np.eye(k)  # starting point of the fixed point only
+        warm = getattr(self._warm, "prior_", None)
+        if isinstance(warm, np.ndarray) and warm.shape == (k, k):
+            self.prior_ = warm.copy()  # warm start: continue from the previous prior
+        else:
+            self.prior_ = 0.5 + 1.5 * np.eye(k)  # starting point of the fixed point only
         return super()._fit(answers, gold)
 
     def _log_confusion(self, counts: FloatArray) -> FloatArray:
