@@ -59,7 +59,8 @@ def main() -> None:
             print(table(runs, [("open_tasks", "open tasks"), ("seen_by_worker", "seen by worker"),
                                ("candidate_query_median_ms", "candidate query ms (median)")]))
         else:
-            keys = [k for k in runs[0] if k not in ("stdout", "stderr_tail", "body")]
+            keys = [k for k in dict.fromkeys(k for r in runs for k in r)
+                    if k not in ("stdout", "stderr_tail", "body", "n_errors")]
             print(table(runs, [(k, k) for k in keys]))
 
 
