@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import JSON, Dialect, Table, insert, update
+from sqlalchemy import JSON, Connection, Dialect, Table, insert, update
 from sqlalchemy.orm import Session
 
 from crowdloop.projects.models import Task, TaskBatch
@@ -52,27 +52,45 @@ def _processor(column_type: Any, dialect: Dialect) -> Callable[[Any], Any] | Non
     return json_value
 
 
-def _params(plan: _InsertPlan, row: dict[str, Any]) -> Any:
-    values = [
+def _values(plan: _InsertPlan, row: dict[str, Any]) -> list[Any]:
+    return [
         value if proc is None else proc(value)
         for proc, value in zip(plan.processors, (row[key] for key in plan.keys), strict=True)
     ]
+
+
+def _params(plan: _InsertPlan, row: dict[str, Any]) -> Any:
+    values = _values(plan, row)
     return tuple(values) if plan.positional else dict(zip(plan.keys, values, strict=True))
 
 
-def insert_tasks(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Insert rows (dicts with the same keys, as task_values builds) in one DBAPI executemany.
+def _copy(connection: Connection, plan: _InsertPlan, rows: list[dict[str, Any]]) -> None:
+    """PostgreSQL: stream the rows through COPY, several times faster than INSERTs."""
+    driver = connection.connection.driver_connection
+    assert driver is not None, "COPY needs a live psycopg connection"
+    columns = ", ".join(plan.keys)
+    with driver.cursor() as cursor, cursor.copy(f"COPY tasks ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(_values(plan, row))
 
-    The statement is SQLAlchemy Core's ``insert(Task.__table__)``, compiled once; each value
-    goes through its column type's own bind processor (JSON, UTC datetimes), so rows are stored
-    exactly as the ORM would store them. Skipping per-row statement parameter construction
-    doubles throughput on SQLite. No ORM objects are made, so the session stays small.
+
+def insert_tasks(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert rows (dicts with the same keys, as task_values builds), in the caller's transaction.
+
+    Each value goes through its column type's own bind processor (JSON, UTC datetimes), so rows
+    are stored exactly as the ORM would store them. SQLite: one DBAPI executemany of SQLAlchemy
+    Core's ``insert(Task.__table__)``, compiled once; skipping SQLAlchemy's per-row parameter
+    construction doubles throughput. PostgreSQL (psycopg): COPY FROM STDIN, which halves the
+    server's work against executemany. No ORM objects are made, so the session stays small.
     """
     if not rows:
         return
     connection = session.connection()
     plan = _plan(connection.dialect, tuple(rows[0]))
-    connection.exec_driver_sql(plan.sql, [_params(plan, row) for row in rows])
+    if connection.dialect.driver == "psycopg":
+        _copy(connection, plan, rows)
+    else:
+        connection.exec_driver_sql(plan.sql, [_params(plan, row) for row in rows])
 
 
 def create_batch(session: Session, project_id: int, *, source: str, fmt: str) -> TaskBatch:

@@ -26,7 +26,10 @@ def task_page(session: Session, project_id: int, *, after: int, limit: int) -> S
             Task.is_control,
             Task.predictions,
         )
-        .where(Task.project_id == project_id, Task.id > after)
+        # "project_id + 0" keeps planners off the (project_id, ...) indexes, so they walk the
+        # primary key from the cursor and stop after `limit` rows. Left alone, SQLite picks
+        # ix_tasks_project_control and sorts all the project's tasks for every page: O(n^2).
+        .where((Task.project_id + 0) == project_id, Task.id > after)
         .order_by(Task.id)
         .limit(limit)
     )
