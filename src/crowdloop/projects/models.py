@@ -111,7 +111,9 @@ class Task(Base):
             sqlite_where=text("slots > 0"),
             postgresql_where=text("slots > 0"),
         ),
-        Index("ix_tasks_project_control", "project_id", "is_control"),
+        Index("ix_tasks_project_control", "project_id", "is_control", "id"),
+        # Cursor pages (tasks, results, export) walk a project's tasks in id order.
+        Index("ix_tasks_project_id", "project_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
