@@ -10,7 +10,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-
 import crowdloop.storage.types
 
 revision: str = "608a9d9b0e8d"

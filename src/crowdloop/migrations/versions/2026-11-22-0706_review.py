@@ -10,7 +10,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-
 import crowdloop.storage.types
 
 revision: str = "96c2ed4c52e8"
