@@ -1,6 +1,6 @@
 """Launcher used by the benchmarks when crowdloop.app has no app_from_env factory yet.
 
-    uvicorn --app-dir bench/foundation asgi:app      (settings from CROWDLOOP_* env vars)
+uvicorn --app-dir bench/foundation asgi:app      (settings from CROWDLOOP_* env vars)
 """
 
 from crowdloop.app import create_app

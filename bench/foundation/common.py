@@ -27,7 +27,7 @@ from crowdloop.accounts.models import Role, User
 from crowdloop.accounts.schemas import UserCreate
 from crowdloop.config import Settings
 from crowdloop.projects import service as projects
-from crowdloop.projects.models import Project, Task
+from crowdloop.projects.models import Task
 from crowdloop.projects.schemas import ProjectCreate
 from crowdloop.storage import migrate
 from crowdloop.storage.engine import make_database, make_engine
@@ -38,9 +38,7 @@ REPO = Path(__file__).resolve().parents[2]
 VENV_BIN = REPO / ".venv" / "bin"
 RESULTS = Path(__file__).resolve().parent / "results"
 WORK_DIR = Path("/tmp/crowdloop-bench")
-PG_ADMIN_URL = os.environ.get(
-    "BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
+PG_ADMIN_URL = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 LABELS = ["cat", "dog", "bird"]
 
 
@@ -165,8 +163,15 @@ class Server:
         self.command = [
             str(VENV_BIN / "uvicorn"),
             *app_target(),
-            "--host", "127.0.0.1", "--port", str(port),
-            "--workers", str(workers), "--no-access-log", "--log-level", "warning",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--no-access-log",
+            "--log-level",
+            "warning",
         ]
         env = {**os.environ, "CROWDLOOP_DATABASE_URL": url}
         if pythonpath:  # measure a proposed fix from a patched copy of src/, not the repo
@@ -251,7 +256,7 @@ def machine() -> dict[str, Any]:
         with admin.connect() as conn:
             pg = str(conn.execute(text("SHOW server_version")).scalar())
         admin.dispose()
-    except Exception:  # noqa: BLE001 - informational only
+    except Exception:
         pass
     return {
         "nproc": os.cpu_count(),

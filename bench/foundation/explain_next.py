@@ -15,9 +15,9 @@ import statistics
 import time
 from typing import Any
 
+import common
 from sqlalchemy import insert, text
 
-import common
 from crowdloop.config import Settings
 from crowdloop.storage.engine import make_database
 from crowdloop.storage.types import utcnow
@@ -32,16 +32,40 @@ def mark_seen(url: str, project_id: int, worker_id: int, k: int, done: int) -> N
         return
     db = make_database(Settings(database_url=url))
     with db.engine.begin() as conn:
-        ids = [r[0] for r in conn.execute(text(
-            "SELECT id FROM tasks WHERE project_id = :p ORDER BY priority DESC, id "
-            "LIMIT :n OFFSET :o"), {"p": project_id, "n": k - done, "o": done})]
+        ids = [
+            r[0]
+            for r in conn.execute(
+                text(
+                    "SELECT id FROM tasks WHERE project_id = :p ORDER BY priority DESC, id "
+                    "LIMIT :n OFFSET :o"
+                ),
+                {"p": project_id, "n": k - done, "o": done},
+            )
+        ]
         now = utcnow()
-        conn.execute(insert(Assignment.__table__), [
-            {"project_id": project_id, "task_id": i, "worker_id": worker_id, "status": "submitted",
-             "reward_cents": 0, "lease_expires_at": now, "created_at": now, "answer": "cat"}
-            for i in ids])
-        conn.execute(text("UPDATE tasks SET slots = slots - 1, n_answers = n_answers + 1 "
-                          "WHERE project_id = :p AND id <= :m"), {"p": project_id, "m": max(ids)})
+        conn.execute(
+            insert(Assignment.__table__),
+            [
+                {
+                    "project_id": project_id,
+                    "task_id": i,
+                    "worker_id": worker_id,
+                    "status": "submitted",
+                    "reward_cents": 0,
+                    "lease_expires_at": now,
+                    "created_at": now,
+                    "answer": "cat",
+                }
+                for i in ids
+            ],
+        )
+        conn.execute(
+            text(
+                "UPDATE tasks SET slots = slots - 1, n_answers = n_answers + 1 "
+                "WHERE project_id = :p AND id <= :m"
+            ),
+            {"p": project_id, "m": max(ids)},
+        )
         conn.execute(text("ANALYZE"))
     db.dispose()
 
@@ -53,8 +77,9 @@ def plan(url: str, project_id: int, worker_id: int) -> tuple[list[str], float]:
         query: Any = None
 
         def run() -> None:
-            repository.candidates(session, project_id, worker_id, now=utcnow(), after=None,
-                                  skip_locked=skip)
+            repository.candidates(
+                session, project_id, worker_id, now=utcnow(), after=None, skip_locked=skip
+            )
 
         run()
         times = []
@@ -88,8 +113,14 @@ def _candidate_sql(db: Any, project_id: int, worker_id: int) -> str:
         def all(self) -> list[Any]:
             return []
 
-    repository.candidates(_Capture(), project_id, worker_id, now=utcnow(),  # type: ignore[arg-type]
-                          after=None, skip_locked=not db.is_sqlite)
+    repository.candidates(
+        _Capture(),
+        project_id,
+        worker_id,
+        now=utcnow(),  # type: ignore[arg-type]
+        after=None,
+        skip_locked=not db.is_sqlite,
+    )
     dialect = sqlite.dialect() if db.is_sqlite else postgresql.dialect()
     return str(captured[0].compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
 
@@ -110,8 +141,12 @@ def main() -> None:
             mark_seen(url, seeded.project_id, worker_id, min(k, n), done)
             done = max(done, min(k, n))
             lines, median_ms = plan(url, seeded.project_id, worker_id)
-            row = {"open_tasks": n, "seen_by_worker": k, "candidate_query_median_ms":
-                   round(median_ms, 3), "plan": lines}
+            row = {
+                "open_tasks": n,
+                "seen_by_worker": k,
+                "candidate_query_median_ms": round(median_ms, 3),
+                "plan": lines,
+            }
             print(f"tasks={n} seen={k} candidates() median {median_ms:.2f} ms")
             print("   " + "\n   ".join(lines))
             out.append(row)

@@ -17,10 +17,10 @@ import sys
 import time
 from typing import Any
 
+import common
 import httpx
 from sqlalchemy import text
 
-import common
 from crowdloop.config import Settings
 from crowdloop.storage.engine import make_database
 
@@ -67,18 +67,31 @@ def seed_results(backend: str, n: int) -> common.Seeded:
 def via_cli(url: str, project_id: int, fmt: str) -> dict[str, Any]:
     out = common.WORK_DIR / f"export.{fmt}"
     env = {**os.environ, "CROWDLOOP_DATABASE_URL": url}
-    cmd = [sys.executable, "-m", "crowdloop", "export", str(project_id), "--format", fmt,
-           "--output", str(out)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "crowdloop",
+        "export",
+        str(project_id),
+        "--format",
+        fmt,
+        "--output",
+        str(out),
+    ]
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - t0
     err = (proc.stderr.read() if proc.stderr else b"").decode()
     size = out.stat().st_size if out.exists() else 0
-    return {"exit": os.waitstatus_to_exitcode(status), "seconds": round(seconds, 2),
-            "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
-            "cpu_s": round(usage.ru_utime + usage.ru_stime, 1),
-            "output_mb": round(size / 2**20, 1), "stderr_tail": err.strip()[-200:]}
+    return {
+        "exit": os.waitstatus_to_exitcode(status),
+        "seconds": round(seconds, 2),
+        "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+        "cpu_s": round(usage.ru_utime + usage.ru_stime, 1),
+        "output_mb": round(size / 2**20, 1),
+        "stderr_tail": err.strip()[-200:],
+    }
 
 
 def via_http(url: str, seeded: common.Seeded, fmt: str) -> dict[str, Any]:
@@ -88,18 +101,27 @@ def via_http(url: str, seeded: common.Seeded, fmt: str) -> dict[str, Any]:
         headers = {"Authorization": f"Bearer {seeded.requester_token}"}
         size, t0 = 0, time.perf_counter()
         first_byte = None
-        with httpx.stream("GET", f"{server.base}/api/v1/projects/{seeded.project_id}/export",
-                          params={"format": fmt}, headers=headers, timeout=3600) as r:
+        with httpx.stream(
+            "GET",
+            f"{server.base}/api/v1/projects/{seeded.project_id}/export",
+            params={"format": fmt},
+            headers=headers,
+            timeout=3600,
+        ) as r:
             for chunk in r.iter_raw():
                 first_byte = first_byte or time.perf_counter() - t0
                 size += len(chunk)
             status = r.status_code
         seconds = time.perf_counter() - t0
         hwm = max(common.proc_status_kb(p, "VmHWM") for p in pids)
-    return {"status": status, "seconds": round(seconds, 2),
-            "first_byte_s": round(first_byte or 0, 3), "output_mb": round(size / 2**20, 1),
-            "server_rss_before_mb": round(rss0 / 1024, 1),
-            "server_peak_rss_mb": round(hwm / 1024, 1)}
+    return {
+        "status": status,
+        "seconds": round(seconds, 2),
+        "first_byte_s": round(first_byte or 0, 3),
+        "output_mb": round(size / 2**20, 1),
+        "server_rss_before_mb": round(rss0 / 1024, 1),
+        "server_peak_rss_mb": round(hwm / 1024, 1),
+    }
 
 
 def main() -> None:
@@ -116,10 +138,20 @@ def main() -> None:
     for fmt in args.format:
         for via in args.via:
             load0 = os.getloadavg()[0]
-            res = (via_cli(seeded.url, seeded.project_id, fmt) if via == "cli"
-                   else via_http(seeded.url, seeded, fmt))
-            row = {"backend": args.backend, "via": via, "format": fmt, "tasks": args.tasks,
-                   "answers": 3 * args.tasks, "loadavg_1m_before": round(load0, 2), **res}
+            res = (
+                via_cli(seeded.url, seeded.project_id, fmt)
+                if via == "cli"
+                else via_http(seeded.url, seeded, fmt)
+            )
+            row = {
+                "backend": args.backend,
+                "via": via,
+                "format": fmt,
+                "tasks": args.tasks,
+                "answers": 3 * args.tasks,
+                "loadavg_1m_before": round(load0, 2),
+                **res,
+            }
             if res["seconds"]:
                 row["tasks_per_s"] = round(args.tasks / res["seconds"])
             print(row, flush=True)

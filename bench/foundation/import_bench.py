@@ -19,10 +19,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+import common
 import httpx
 from sqlalchemy import create_engine, text
-
-import common
 
 
 def task_file(n: int, fmt: str) -> Path:
@@ -61,10 +60,14 @@ def via_cli(url: str, project_id: int, path: Path) -> dict[str, Any]:
     seconds = time.perf_counter() - t0
     out = (proc.stdout.read() if proc.stdout else b"").decode()[-300:]
     err = (proc.stderr.read() if proc.stderr else b"").decode()[-300:]
-    return {"exit": os.waitstatus_to_exitcode(status), "seconds": round(seconds, 2),
-            "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
-            "cpu_s": round(usage.ru_utime + usage.ru_stime, 1), "stdout": out.strip(),
-            "stderr_tail": err.strip()[-200:]}
+    return {
+        "exit": os.waitstatus_to_exitcode(status),
+        "seconds": round(seconds, 2),
+        "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+        "cpu_s": round(usage.ru_utime + usage.ru_stime, 1),
+        "stdout": out.strip(),
+        "stderr_tail": err.strip()[-200:],
+    }
 
 
 def via_http(url: str, seeded: common.Seeded, path: Path) -> dict[str, Any]:
@@ -74,13 +77,21 @@ def via_http(url: str, seeded: common.Seeded, path: Path) -> dict[str, Any]:
         headers = {"Authorization": f"Bearer {seeded.requester_token}"}
         t0 = time.perf_counter()
         with path.open("rb") as fh:
-            r = httpx.post(f"{server.base}/api/v1/projects/{seeded.project_id}/import",
-                           headers=headers, files={"file": (path.name, fh)}, timeout=3600)
+            r = httpx.post(
+                f"{server.base}/api/v1/projects/{seeded.project_id}/import",
+                headers=headers,
+                files={"file": (path.name, fh)},
+                timeout=3600,
+            )
         seconds = time.perf_counter() - t0
         hwm = max(common.proc_status_kb(p, "VmHWM") for p in pids)
-    return {"status": r.status_code, "seconds": round(seconds, 2),
-            "server_rss_before_mb": round(rss0 / 1024, 1),
-            "server_peak_rss_mb": round(hwm / 1024, 1), "body": r.text[:200]}
+    return {
+        "status": r.status_code,
+        "seconds": round(seconds, 2),
+        "server_rss_before_mb": round(rss0 / 1024, 1),
+        "server_peak_rss_mb": round(hwm / 1024, 1),
+        "body": r.text[:200],
+    }
 
 
 def main() -> None:
@@ -97,17 +108,26 @@ def main() -> None:
             url = common.fresh_database(args.backend, name="import")
             seeded = common.seed(url, n_workers=0, n_tasks=0)
             load0 = os.getloadavg()[0]
-            res = via_cli(url, seeded.project_id, path) if via == "cli" else via_http(
-                url, seeded, path)
+            res = (
+                via_cli(url, seeded.project_id, path)
+                if via == "cli"
+                else via_http(url, seeded, path)
+            )
             stored = count_tasks(url)
-            row = {"backend": args.backend, "via": via, "format": args.format, "tasks": n,
-                   "file_mb": round(path.stat().st_size / 2**20, 1), "stored": stored,
-                   "tasks_per_s": round(stored / res["seconds"]) if res["seconds"] else None,
-                   "loadavg_1m_before": round(load0, 2), **res}
+            row = {
+                "backend": args.backend,
+                "via": via,
+                "format": args.format,
+                "tasks": n,
+                "file_mb": round(path.stat().st_size / 2**20, 1),
+                "stored": stored,
+                "tasks_per_s": round(stored / res["seconds"]) if res["seconds"] else None,
+                "loadavg_1m_before": round(load0, 2),
+                **res,
+            }
             print(row, flush=True)
             rows.append(row)
-    common.save(f"import_{args.backend}_{args.format}", {"machine": common.machine(),
-                                                          "runs": rows})
+    common.save(f"import_{args.backend}_{args.format}", {"machine": common.machine(), "runs": rows})
 
 
 if __name__ == "__main__":

@@ -19,10 +19,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+import common
 import httpx
 from sqlalchemy import create_engine, text
-
-import common
 
 WARMUP_S = 2.0
 
@@ -63,8 +62,11 @@ async def _worker(
             assert job is not None
             url = f"/api/v1/assignments/{job['id']}/submit"
             t0 = time.perf_counter()
-            r = await c.post(url, params={"next": "true"} if mode == "one" else None,
-                             json={"answer": random.choice(common.LABELS)})
+            r = await c.post(
+                url,
+                params={"next": "true"} if mode == "one" else None,
+                json={"answer": random.choice(common.LABELS)},
+            )
             t1 = time.perf_counter()
             if r.status_code != 200:
                 _error(st, "submit", r)
@@ -87,10 +89,12 @@ async def _drive(base: str, seeded: common.Seeded, n: int, mode: str, duration: 
     st = Stats()
     t_start = time.perf_counter()
     t_end = t_start + WARMUP_S + duration
-    await asyncio.gather(*(
-        _worker(base, tok, seeded.project_id, mode, t_start, t_end, st)
-        for tok in seeded.worker_tokens[:n]
-    ))
+    await asyncio.gather(
+        *(
+            _worker(base, tok, seeded.project_id, mode, t_start, t_end, st)
+            for tok in seeded.worker_tokens[:n]
+        )
+    )
     return st
 
 
@@ -119,8 +123,15 @@ def integrity(url: str) -> dict[str, int]:
     return out
 
 
-def run_one(backend: str, server_workers: int, n: int, mode: str, duration: float,
-            n_tasks: int, pythonpath: str = "") -> dict[str, Any]:
+def run_one(
+    backend: str,
+    server_workers: int,
+    n: int,
+    mode: str,
+    duration: float,
+    n_tasks: int,
+    pythonpath: str = "",
+) -> dict[str, Any]:
     url = common.fresh_database(backend)
     t0 = time.perf_counter()
     seeded = common.seed(url, n_workers=n, n_tasks=n_tasks)
@@ -135,25 +146,36 @@ def run_one(backend: str, server_workers: int, n: int, mode: str, duration: floa
         rss = {p: common.proc_status_kb(p, "VmHWM") for p in pids}
     client_cpu = (own1.user - own0.user) + (own1.system - own0.system)
     row = {
-        "backend": backend, "server_workers": server_workers, "workers": n, "mode": mode,
-        "open_tasks": n_tasks, "duration_s": duration, "seed_s": round(seed_s, 2),
-        "answers": st.answers, "answers_per_s": round(st.answers / duration, 1),
-        **_lat("next", st.next_ms), **_lat("submit", st.submit_ms),
+        "backend": backend,
+        "server_workers": server_workers,
+        "workers": n,
+        "mode": mode,
+        "open_tasks": n_tasks,
+        "duration_s": duration,
+        "seed_s": round(seed_s, 2),
+        "answers": st.answers,
+        "answers_per_s": round(st.answers / duration, 1),
+        **_lat("next", st.next_ms),
+        **_lat("submit", st.submit_ms),
         "client_cpu_pct": round(100 * client_cpu / wall, 1),
         "server_cpu_pct": round(100 * (cpu1 - cpu0) / wall, 1),
         "server_peak_rss_mb": round(max(rss.values()) / 1024, 1),
-        "loadavg_1m_before": round(load0, 2), "loadavg_1m_after": round(os.getloadavg()[0], 2),
+        "loadavg_1m_before": round(load0, 2),
+        "loadavg_1m_after": round(os.getloadavg()[0], 2),
         "server_cpu_ms_per_answer": round(1000 * (cpu1 - cpu0) / max(1, st.answers), 2),
         "patched_src": pythonpath or None,
-        "errors": st.errors, **integrity(url),
+        "errors": st.errors,
+        **integrity(url),
         "next_drift": _drift(st.trace),
     }
     return row
 
 
 def _lat(name: str, ms: list[float]) -> dict[str, float]:
-    return {f"{name}_{k}_ms": round(common.percentile(ms, q), 1)
-            for k, q in (("p50", 50), ("p95", 95), ("p99", 99))}
+    return {
+        f"{name}_{k}_ms": round(common.percentile(ms, q), 1)
+        for k, q in (("p50", 50), ("p95", 95), ("p99", 99))
+    }
 
 
 def _drift(trace: list[tuple[float, float, int]]) -> list[dict[str, float]]:
@@ -162,9 +184,14 @@ def _drift(trace: list[tuple[float, float, int]]) -> list[dict[str, float]]:
         return []
     trace.sort()
     k = max(1, len(trace) // 5)
-    return [{"t_s": round(chunk[0][0], 1), "done_by_worker": chunk[0][2],
-             "next_p50_ms": round(common.percentile([c[1] for c in chunk], 50), 2)}
-            for chunk in (trace[i:i + k] for i in range(0, len(trace), k))]
+    return [
+        {
+            "t_s": round(chunk[0][0], 1),
+            "done_by_worker": chunk[0][2],
+            "next_p50_ms": round(common.percentile([c[1] for c in chunk], 50), 2),
+        }
+        for chunk in (trace[i : i + k] for i in range(0, len(trace), k))
+    ]
 
 
 def main() -> None:
@@ -176,15 +203,15 @@ def main() -> None:
     ap.add_argument("--duration", type=float, default=20)
     ap.add_argument("--tasks", type=int, default=10_000)
     ap.add_argument("--name", default=None, help="results file name (default derived)")
-    ap.add_argument("--pythonpath", default="",
-                    help="serve a patched copy of src/ (to measure a proposed fix)")
+    ap.add_argument(
+        "--pythonpath", default="", help="serve a patched copy of src/ (to measure a proposed fix)"
+    )
     args = ap.parse_args()
     rows = []
     for sw in args.server_workers:
         for n in args.workers:
             for mode in args.mode:
-                row = run_one(args.backend, sw, n, mode, args.duration, args.tasks,
-                              args.pythonpath)
+                row = run_one(args.backend, sw, n, mode, args.duration, args.tasks, args.pythonpath)
                 rows.append(row)
                 print({k: v for k, v in row.items() if k != "next_drift"}, flush=True)
     name = args.name or f"loop_{args.backend}_{args.tasks}"

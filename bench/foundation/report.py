@@ -1,6 +1,6 @@
 """Print the markdown tables of docs/benchmarks/foundation.md from bench/foundation/results/.
 
-    .venv/bin/python bench/foundation/report.py
+.venv/bin/python bench/foundation/report.py
 """
 
 from __future__ import annotations
@@ -13,13 +13,23 @@ from typing import Any
 RESULTS = Path(__file__).resolve().parent / "results"
 
 LOOP_COLS = [
-    ("backend", "backend"), ("server_workers", "uvicorn workers"), ("workers", "clients"),
-    ("mode", "mode"), ("answers_per_s", "answers/s"), ("next_p50_ms", "next p50"),
-    ("next_p95_ms", "next p95"), ("next_p99_ms", "next p99"), ("submit_p50_ms", "submit p50"),
-    ("submit_p95_ms", "submit p95"), ("submit_p99_ms", "submit p99"),
-    ("server_cpu_ms_per_answer", "server CPU ms/answer"), ("client_cpu_pct", "client CPU %"),
-    ("tasks_over_overlap", "over-assigned"), ("task_worker_duplicates", "dup (task,worker)"),
-    ("n_errors", "HTTP errors"), ("loadavg_1m_before", "load avg"),
+    ("backend", "backend"),
+    ("server_workers", "uvicorn workers"),
+    ("workers", "clients"),
+    ("mode", "mode"),
+    ("answers_per_s", "answers/s"),
+    ("next_p50_ms", "next p50"),
+    ("next_p95_ms", "next p95"),
+    ("next_p99_ms", "next p99"),
+    ("submit_p50_ms", "submit p50"),
+    ("submit_p95_ms", "submit p95"),
+    ("submit_p99_ms", "submit p99"),
+    ("server_cpu_ms_per_answer", "server CPU ms/answer"),
+    ("client_cpu_pct", "client CPU %"),
+    ("tasks_over_overlap", "over-assigned"),
+    ("task_worker_duplicates", "dup (task,worker)"),
+    ("n_errors", "HTTP errors"),
+    ("loadavg_1m_before", "load avg"),
 ]
 
 
@@ -30,8 +40,7 @@ def _cell(value: Any) -> str:
 
 
 def table(rows: list[dict[str, Any]], cols: list[tuple[str, str]]) -> str:
-    lines = ["| " + " | ".join(h for _, h in cols) + " |",
-             "|" + "---|" * len(cols)]
+    lines = ["| " + " | ".join(h for _, h in cols) + " |", "|" + "---|" * len(cols)]
     for row in rows:
         lines.append("| " + " | ".join(_cell(row.get(k)) for k, _ in cols) + " |")
     return "\n".join(lines)
@@ -56,11 +65,22 @@ def main() -> None:
         if name.startswith("loop"):
             print(table(runs, LOOP_COLS))
         elif name.startswith("explain"):
-            print(table(runs, [("open_tasks", "open tasks"), ("seen_by_worker", "seen by worker"),
-                               ("candidate_query_median_ms", "candidate query ms (median)")]))
+            print(
+                table(
+                    runs,
+                    [
+                        ("open_tasks", "open tasks"),
+                        ("seen_by_worker", "seen by worker"),
+                        ("candidate_query_median_ms", "candidate query ms (median)"),
+                    ],
+                )
+            )
         else:
-            keys = [k for k in dict.fromkeys(k for r in runs for k in r)
-                    if k not in ("stdout", "stderr_tail", "body", "n_errors")]
+            keys = [
+                k
+                for k in dict.fromkeys(k for r in runs for k in r)
+                if k not in ("stdout", "stderr_tail", "body", "n_errors")
+            ]
             print(table(runs, [(k, k) for k in keys]))
 
 
