@@ -58,8 +58,9 @@ class Auto(DawidSkene):
 
     On the nine shared real datasets this model predicts held-out answers better than
     plain, smoothed or variational DS and the one-coin and MACE models on every set, and
-    its posteriors are better calibrated (lower log-loss, Brier score and ECE on the
-    gold tasks); accuracy is on par with the best of them (docs/benchmarks/truth.md).
+    its posteriors are better calibrated than a VB DS with hand-set prior constants (the
+    previous default) on every set; accuracy is on par with the best of them
+    (docs/benchmarks/truth.md).
 
     Related: hierarchical/community priors for Bayesian classifier combination (Venanzi
     et al., WWW 2014, "Community-based Bayesian aggregation models for crowdsourcing").
