@@ -8,6 +8,7 @@ from fastapi import APIRouter, File, Query, UploadFile, status
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from crowdloop.api.deps import CurrentUser, DbDep, ReadSession, SettingsDep
+from crowdloop.api.streaming import in_one_thread
 from crowdloop.projects import access
 from crowdloop.projects.importing import ImportFormat, ImportRejected, ImportReport, OnError
 from crowdloop.projects.importing import import_tasks as run_import
@@ -72,7 +73,8 @@ def export_results(
     kind, extension = media_type(fmt)
     filename = f"project-{project_id}-results.{extension}"
     return StreamingResponse(
-        stream_export(db, project_id, fmt),  # opens its own session: it outlives the request's
+        # Its own session (it outlives the request's), produced in one thread.
+        in_one_thread(stream_export(db, project_id, fmt)),
         media_type=kind,
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
