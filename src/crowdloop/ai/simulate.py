@@ -108,6 +108,7 @@ class _Loop:
     unlabelled: IntArray
     say: Progress
     rounds: list[dict[str, Any]] = field(default_factory=list)
+    used_round: int | None = None
 
     @property
     def stop_validation(self) -> float:
@@ -166,6 +167,7 @@ def run_simulation(
     auto_rows, audit_info = _finish(loop, cert, proba, rng)
     report = summary(loop.data, loop.labeller, auto_rows, loop.model, cert, audit_info)
     report["rounds"] = loop.rounds
+    report["certified_round"] = loop.used_round
     report["baseline_overlap3"] = baseline_overlap(data, settings, overlap=3)
     report["settings"] = _settings_dict(settings)
     return report
@@ -205,11 +207,31 @@ def _start(
     return loop
 
 
+@dataclass(frozen=True)
+class _Pick:
+    """A certified round: its certificate and its predictions for the then-unlabelled items."""
+
+    round: int
+    projected: float
+    cert: Certificate
+    items: IntArray
+    proba: NDArray[np.float64]
+
+    def proba_for(self, items: IntArray) -> NDArray[np.float64]:
+        """Rows for ``items`` (a subset of the round's unlabelled items)."""
+        order = np.argsort(self.items)
+        return self.proba[order[np.searchsorted(self.items[order], items)]]
+
+
 def _rounds(loop: _Loop, rng: np.random.Generator) -> tuple[Certificate, NDArray[np.float64]]:
+    """Train, certify and query people round by round; return the certificate to use and
+    predictions for the items still unlabelled. Every round's certificate holds at
+    ``delta / max_rounds``, so the best certified round may be used (union bound)."""
     s = loop.settings
     delta = s.delta / s.max_rounds
     batch = max(1, math.ceil(s.batch_share * len(loop.data)))
     best, stale = math.inf, 0
+    pick: _Pick | None = None
     for r in range(1, s.max_rounds + 1):
         cert, proba = loop.train_and_certify(delta)
         above = _above(cert, proba)
@@ -221,9 +243,16 @@ def _rounds(loop: _Loop, rng: np.random.Generator) -> tuple[Certificate, NDArray
             f"left {left}, projected answers {projected:.0f}"
         )
         stale = stale + 1 if cert.certified and projected >= best else 0
+        if cert.certified and projected < best:
+            best = projected
+            pick = _Pick(r, projected, cert, loop.unlabelled.copy(), proba)
         if left == 0 or stale >= _PATIENCE or r == s.max_rounds:
-            return cert, proba
-        best = min(best, projected) if cert.certified else best
+            if pick is None or pick.round == r:
+                loop.used_round = r if cert.certified else None
+                return cert, proba
+            loop.say(f"using the certificate of round {pick.round} (fewest projected answers)")
+            loop.used_round = pick.round
+            return pick.cert, pick.proba_for(loop.unlabelled)
         order = uncertainty_order(proba)[:batch]
         chosen = loop.unlabelled[order]
         loop.ask_people(chosen.tolist(), loop.stop_item, proba[order])
