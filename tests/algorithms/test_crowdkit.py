@@ -9,6 +9,10 @@ from crowdloop.algorithms.truth import DawidSkene, MajorityVote
 
 from .conftest import load_categorical
 
+# crowd-kit 1.4.2 and pandas warn about their own deprecations; they are the oracle here.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore::DeprecationWarning", "ignore::FutureWarning", "ignore:.*inplace keyword.*"
+)
 crowdkit_classification = pytest.importorskip("crowdkit.aggregation")
 pd = pytest.importorskip("pandas")
 
