@@ -6,15 +6,17 @@ Ground Truth's automated labelling, with a certified threshold instead of a poin
 1. A random held-out slice (``validation_share``) is labelled by people only (no model
    prior), to a high posterior; a random seed batch is labelled the same way.
 2. Each round the model is trained on the inferred labels of the human-labelled items
-   (never the held-out slice), a confidence threshold is certified on the slice
-   (:func:`crowdloop.algorithms.guarantee.certify_threshold`, at ``delta / max_rounds``
-   per round: a union bound over rounds), and the most uncertain items (smallest margin)
-   go to people, with the model's out-of-sample probabilities as prior.
-3. The loop stops when the projected total of paid answers stops falling, or nothing
-   is left below the threshold. Unlabelled items above the threshold are auto-accepted;
-   the rest go to people. A random ``audit_share`` of auto-accepted items goes to people;
-   if the audit shows accuracy under the target, auto-acceptance stops and those items go
-   to people too.
+   (never the held-out slice) and the most uncertain unlabelled items (smallest margin)
+   go to people, with the model's out-of-sample probabilities as prior. A rough
+   threshold estimate on one third of the held-out slice projects the total of paid
+   answers; the loop stops when that projection has not fallen for two rounds, nothing
+   is left below the threshold, or after ``max_rounds``.
+3. The final model's threshold is certified once, at level ``delta``, on the other two
+   thirds of the slice (:func:`crowdloop.algorithms.guarantee.certify_threshold`); they
+   played no part in training or stopping, so the guarantee needs no correction for the
+   rounds. Unlabelled items above it are auto-accepted, the rest go to people. A random
+   ``audit_share`` of auto-accepted items goes to people; if the audit shows accuracy
+   under the target, auto-acceptance stops and those items go to people too.
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ __all__ = ["SimulationSettings", "default_error_rates", "make_model", "run_simul
 IntArray = NDArray[np.int64]
 #: Rounds without a fall in projected paid answers before the loop stops.
 _PATIENCE = 2
+#: Level of the rough threshold estimate that steers the rounds (not a guarantee).
+_STEERING_DELTA = 0.5
 #: Items labelled between worker re-estimates while there is no model yet.
 _CHUNK = 100
 Progress = Callable[[str], None]
@@ -108,7 +112,6 @@ class _Loop:
     unlabelled: IntArray
     say: Progress
     rounds: list[dict[str, Any]] = field(default_factory=list)
-    used_round: int | None = None
 
     @property
     def stop_validation(self) -> float:
@@ -121,22 +124,34 @@ class _Loop:
     def items(self, rows: Sequence[int] | IntArray) -> list[Mapping[str, Any]]:
         return [{"text": self.data.texts[i]} for i in np.asarray(rows).tolist()]
 
-    def train_and_certify(self, delta: float) -> tuple[Certificate, NDArray[np.float64]]:
+    @property
+    def tuning(self) -> IntArray:
+        """The third of the held-out slice that steers the loop (when to stop)."""
+        return self.validation[: self.validation.size // 3]
+
+    @property
+    def certifying(self) -> IntArray:
+        """The rest of the held-out slice: used once, for the final certificate."""
+        return self.validation[self.validation.size // 3 :]
+
+    def train(self) -> NDArray[np.float64]:
+        """Fit on the inferred labels of human-labelled items; predict the unlabelled."""
         labels, weight = self.labeller.labels_of(self.trained)
         names = [self.data.label_names[c] for c in labels.tolist()]
         self.model.fit(self.items(self.trained), names, sample_weight=weight.tolist())
-        val_proba = self.model.predict_proba(self.items(self.validation))
-        human, _ = self.labeller.labels_of(self.validation.tolist())
-        val_proba = np.nan_to_num(val_proba, nan=0.0)
+        return np.nan_to_num(self.model.predict_proba(self.items(self.unlabelled)), nan=0.0)
+
+    def certify(self, rows: IntArray, delta: float) -> Certificate:
+        """Certificate of the current model on held-out ``rows`` (human labels only)."""
+        val_proba = np.nan_to_num(self.model.predict_proba(self.items(rows)), nan=0.0)
+        human, _ = self.labeller.labels_of(rows.tolist())
         correct = val_proba.argmax(axis=1) == human
-        cert = certify_threshold(
+        return certify_threshold(
             val_proba.max(axis=1, initial=0.0),
             correct,
             target=self.settings.target_accuracy,
             delta=delta,
         )
-        proba = np.nan_to_num(self.model.predict_proba(self.items(self.unlabelled)), nan=0.0)
-        return cert, proba
 
     def ask_people(
         self, rows: Sequence[int], stop: float, proba: NDArray[np.float64] | None
@@ -163,11 +178,10 @@ def run_simulation(
         rng=np.random.default_rng([settings.seed, 1]),
     )
     loop = _start(data, settings, crowd, rng, say)
-    cert, proba = _rounds(loop, rng)
+    cert, proba = _rounds(loop)
     auto_rows, audit_info = _finish(loop, cert, proba, rng)
     report = summary(loop.data, loop.labeller, auto_rows, loop.model, cert, audit_info)
     report["rounds"] = loop.rounds
-    report["certified_round"] = loop.used_round
     report["baseline_overlap3"] = baseline_overlap(data, settings, overlap=3)
     report["settings"] = _settings_dict(settings)
     return report
@@ -207,52 +221,29 @@ def _start(
     return loop
 
 
-@dataclass(frozen=True)
-class _Pick:
-    """A certified round: its certificate and its predictions for the then-unlabelled items."""
-
-    round: int
-    projected: float
-    cert: Certificate
-    items: IntArray
-    proba: NDArray[np.float64]
-
-    def proba_for(self, items: IntArray) -> NDArray[np.float64]:
-        """Rows for ``items`` (a subset of the round's unlabelled items)."""
-        order = np.argsort(self.items)
-        return self.proba[order[np.searchsorted(self.items[order], items)]]
-
-
-def _rounds(loop: _Loop, rng: np.random.Generator) -> tuple[Certificate, NDArray[np.float64]]:
-    """Train, certify and query people round by round; return the certificate to use and
-    predictions for the items still unlabelled. Every round's certificate holds at
-    ``delta / max_rounds``, so the best certified round may be used (union bound)."""
+def _rounds(loop: _Loop) -> tuple[Certificate, NDArray[np.float64]]:
+    """Train and query people round by round, steered by a rough threshold estimate on
+    the tuning third of the held-out slice; then certify the final model once, at level
+    ``delta``, on the other two thirds (which nothing else has looked at)."""
     s = loop.settings
-    delta = s.delta / s.max_rounds
     batch = max(1, math.ceil(s.batch_share * len(loop.data)))
     best, stale = math.inf, 0
-    pick: _Pick | None = None
     for r in range(1, s.max_rounds + 1):
-        cert, proba = loop.train_and_certify(delta)
-        above = _above(cert, proba)
+        proba = loop.train()
+        estimate = loop.certify(loop.tuning, _STEERING_DELTA)
+        above = _above(estimate, proba)
         left = int(loop.unlabelled.size - above.sum())
         projected = loop.labeller.crowd.n_answers + left * _cost_per_item(loop.labeller)
-        loop.rounds.append(_round_info(r, loop, cert, int(above.sum()), projected))
+        loop.rounds.append(_round_info(r, loop, estimate, int(above.sum()), projected))
         loop.say(
-            f"round {r}: threshold {cert.threshold}, auto {int(above.sum())}, "
+            f"round {r}: estimated threshold {estimate.threshold}, auto {int(above.sum())}, "
             f"left {left}, projected answers {projected:.0f}"
         )
-        stale = stale + 1 if cert.certified and projected >= best else 0
-        if cert.certified and projected < best:
-            best = projected
-            pick = _Pick(r, projected, cert, loop.unlabelled.copy(), proba)
+        stale = stale + 1 if estimate.certified and projected >= best else 0
+        if estimate.certified:
+            best = min(best, projected)
         if left == 0 or stale >= _PATIENCE or r == s.max_rounds:
-            if pick is None or pick.round == r:
-                loop.used_round = r if cert.certified else None
-                return cert, proba
-            loop.say(f"using the certificate of round {pick.round} (fewest projected answers)")
-            loop.used_round = pick.round
-            return pick.cert, pick.proba_for(loop.unlabelled)
+            break
         order = uncertainty_order(proba)[:batch]
         chosen = loop.unlabelled[order]
         loop.ask_people(chosen.tolist(), loop.stop_item, proba[order])
@@ -261,8 +252,7 @@ def _rounds(loop: _Loop, rng: np.random.Generator) -> tuple[Certificate, NDArray
         keep[order] = False
         loop.unlabelled = loop.unlabelled[keep]
         loop.labeller.refresh_accuracy()
-    del rng
-    raise AssertionError("unreachable")  # pragma: no cover
+    return loop.certify(loop.certifying, s.delta), proba
 
 
 def _finish(
@@ -315,9 +305,8 @@ def _round_info(
         "round": r,
         "trained_on": len(loop.trained),
         "human_answers": loop.labeller.crowd.n_answers,
-        "threshold": cert.threshold,
-        "certificate_status": cert.status,
-        "validation_lower_bound": round(cert.lower_bound, 4),
+        "estimated_threshold": cert.threshold,
+        "estimate_status": cert.status,
         "auto_acceptable": n_auto,
         "projected_answers": round(projected, 1),
     }

@@ -59,7 +59,7 @@ def summary(
             "held_out_above": cert.n_above,
             "held_out_accuracy_above": None if cert.n_above == 0 else round(cert.accuracy_above, 4),
             "lower_bound": round(cert.lower_bound, 4),
-            "delta_per_round": cert.delta,
+            "delta": cert.delta,
         },
         "audit": audit_info,
         "model_version": model.model_version,
