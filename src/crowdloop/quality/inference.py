@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from sqlalchemy.orm import Session
 
-from crowdloop.algorithms.answers import Answers, Codebook, NumericAnswers
+from crowdloop.algorithms.answers import Answers, NumericAnswers
 from crowdloop.algorithms.online import default_confusion, task_posterior
 from crowdloop.algorithms.truth import CATEGORICAL_METHODS, NUMERIC_METHODS
 from crowdloop.errors import InvalidInput
 from crowdloop.projects.models import Project
-from crowdloop.quality import repository
+from crowdloop.quality import loading, repository
 from crowdloop.quality.models import WorkerQuality
 from crowdloop.quality.schemas import QualityConfig, RefitReport
 from crowdloop.results.aggregate import aggregate
@@ -45,111 +46,130 @@ def aggregate_task(session: Session, project: Project, task_id: int) -> tuple[An
     return labels[best], float(post[best])
 
 
+@dataclass
+class Fit:
+    """What a re-fit computed (read phase), to be stored by :func:`store` (write phase)."""
+
+    report: RefitReport
+    updates: list[dict[str, Any]]
+    workers: list[dict[str, Any]]
+    state: dict[str, Any]
+
+
 def refit(session: Session, project: Project) -> RefitReport:
     """Re-run truth inference over the whole project and store results and worker quality."""
+    fit = compute(session, project)
+    store(session, project, fit)
+    return fit.report
+
+
+def compute(session: Session, project: Project) -> Fit:
+    """Read phase: load the answers lean and fit. Runs in a read-only unit of work, so a
+    long fit never holds SQLite's write lock while workers are answering."""
     method = config_of(project).method
     if project.task_type == "single_choice":
-        return _refit_categorical(session, project, method)
+        return _fit_categorical(session, project, method)
     if project.task_type == "rating":
-        return _refit_numeric(session, project, method)
+        return _fit_numeric(session, project, method)
     raise InvalidInput(
         f"re-inference supports single_choice and rating projects, not {project.task_type}"
     )
 
 
-def _refit_categorical(session: Session, project: Project, method: str) -> RefitReport:
+def _fit_categorical(session: Session, project: Project, method: str) -> Fit:
     if method not in CATEGORICAL_METHODS:
         raise InvalidInput(f"unknown method {method!r}; choose from {sorted(CATEGORICAL_METHODS)}")
     labels = list(project.answer_schema["labels"])
-    rows = repository.project_answers(session, project.id)
-    tasks = repository.project_tasks(session, project.id)
-    task_cb, worker_cb = Codebook([t.id for t in tasks]), Codebook({r.worker_id for r in rows})
-    label_cb = Codebook(labels, keep_order=True)
+    code = {label: i for i, label in enumerate(labels)}
+    tasks = loading.task_table(session, project.id)
+    rows = loading.answer_arrays(session, project.id, tasks)
     answers = Answers(
-        task_idx=task_cb.encode([r.task_id for r in rows]),
-        worker_idx=worker_cb.encode([r.worker_id for r in rows]),
-        label_idx=label_cb.encode([r.answer for r in rows]),
-        n_tasks=len(task_cb),
-        n_workers=len(worker_cb),
+        task_idx=rows.task,
+        worker_idx=rows.worker,
+        label_idx=np.fromiter((code[v] for v in rows.value), dtype=np.int64, count=len(rows.value)),
+        n_tasks=len(tasks.ids),
+        n_workers=len(rows.worker_ids),
         n_labels=len(labels),
     )
-    gold = np.full(len(task_cb), -1, dtype=np.int64)
-    for t in tasks:
-        if t.is_control and t.gold in labels:
-            gold[task_cb.encode([t.id])[0]] = labels.index(t.gold)
-    model = CATEGORICAL_METHODS[method]().fit(answers, gold=gold)
-    changed = _store_results(
-        session, tasks, task_cb, [labels[i] for i in model.labels_], model.confidence_
+    gold = np.fromiter(
+        (code.get(g, -1) if g is not None else -1 for g in tasks.gold),
+        dtype=np.int64,
+        count=len(tasks.gold),
     )
+    model = CATEGORICAL_METHODS[method]().fit(answers, gold=gold)
+    updates = _changed(tasks, [labels[i] for i in model.labels_], model.confidence_)
     agreement = _agreement(answers, model.labels_)
     confusion = getattr(model, "confusion_", None)
-    for code, worker_id in enumerate(worker_cb.ids):
-        wq = ensure(session, project.id, int(worker_id))  # type: ignore[call-overload]
-        wq.accuracy = float(model.worker_accuracy_[code])
-        wq.accuracy_low, wq.accuracy_high = map(float, model.worker_accuracy_interval_[code])
-        wq.agreement = float(agreement[code])
-        wq.confusion = None if confusion is None else confusion[code].round(6).tolist()
-        wq.updated_at = utcnow()
+    workers = [
+        {
+            "worker_id": worker_id,
+            "accuracy": float(model.worker_accuracy_[c]),
+            "accuracy_low": float(model.worker_accuracy_interval_[c, 0]),
+            "accuracy_high": float(model.worker_accuracy_interval_[c, 1]),
+            "agreement": float(agreement[c]),
+            "confusion": None if confusion is None else confusion[c].round(6).tolist(),
+        }
+        for c, worker_id in enumerate(rows.worker_ids)
+    ]
     priors = getattr(model, "priors_", None)
     if priors is None:
         priors = np.bincount(model.labels_, minlength=len(labels)) + 1.0
         priors = priors / priors.sum()
-    _save_state(session, project, method, list(map(float, priors)))
-    return RefitReport(
+    state = _state(session, project, method, [float(p) for p in priors])
+    report = RefitReport(
         project_id=project.id,
         method=method,
-        tasks=len(task_cb),
-        answers=len(rows),
-        workers=len(worker_cb),
-        changed=changed,
+        tasks=len(tasks.ids),
+        answers=len(rows.value),
+        workers=len(rows.worker_ids),
+        changed=len(updates),
         n_iter=int(getattr(model, "n_iter_", 0)),
     )
+    return Fit(report=report, updates=updates, workers=workers, state=state)
 
 
-def _refit_numeric(session: Session, project: Project, method: str) -> RefitReport:
+def _fit_numeric(session: Session, project: Project, method: str) -> Fit:
     method = method if method in NUMERIC_METHODS else "weighted"
-    rows = repository.project_answers(session, project.id)
-    tasks = repository.project_tasks(session, project.id)
-    task_cb, worker_cb = Codebook([t.id for t in tasks]), Codebook({r.worker_id for r in rows})
+    tasks = loading.task_table(session, project.id)
+    rows = loading.answer_arrays(session, project.id, tasks)
     answers = NumericAnswers(
-        task_idx=task_cb.encode([r.task_id for r in rows]),
-        worker_idx=worker_cb.encode([r.worker_id for r in rows]),
-        values=np.asarray([float(r.answer) for r in rows], dtype=np.float64),
-        n_tasks=len(task_cb),
-        n_workers=len(worker_cb),
+        task_idx=rows.task,
+        worker_idx=rows.worker,
+        values=np.asarray([float(v) for v in rows.value], dtype=np.float64),
+        n_tasks=len(tasks.ids),
+        n_workers=len(rows.worker_ids),
     )
     model = NUMERIC_METHODS[method]().fit(answers)
     values = [None if np.isnan(v) else float(v) for v in model.values_]
     span = float(project.answer_schema["max"]) - float(project.answer_schema["min"])
     # Standard error -> a 0..1 confidence on the scale of the rating range.
     se = np.nan_to_num(model.confidence_, nan=span, posinf=span)
-    changed = _store_results(session, tasks, task_cb, values, np.clip(1 - se / span, 0, 1))
-    _save_state(session, project, method, None)
-    return RefitReport(
+    updates = _changed(tasks, values, np.clip(1 - se / span, 0, 1))
+    report = RefitReport(
         project_id=project.id,
         method=method,
-        tasks=len(task_cb),
-        answers=len(rows),
-        workers=len(worker_cb),
-        changed=changed,
+        tasks=len(tasks.ids),
+        answers=len(rows.value),
+        workers=len(rows.worker_ids),
+        changed=len(updates),
         n_iter=int(getattr(model, "n_iter_", 0)),
+    )
+    return Fit(
+        report=report, updates=updates, workers=[], state=_state(session, project, method, None)
     )
 
 
-def _store_results(
-    session: Session, tasks: Any, task_cb: Codebook, results: list[Any], confidence: Any
-) -> int:
+def _changed(tasks: loading.TaskTable, results: list[Any], confidence: Any) -> list[dict[str, Any]]:
+    """Only tasks that have answers, are not controls, and whose result or confidence moved."""
     updates = []
-    for t in tasks:
-        code = int(task_cb.encode([t.id])[0])
-        if t.is_control:
-            continue
-        new, conf = results[code], float(confidence[code])
-        has_answers = t.result is not None
-        if has_answers and (new != t.result or abs(conf - (t.confidence or 0.0)) > 1e-9):
-            updates.append({"id": t.id, "result": new, "confidence": conf})
-    repository.set_results(session, updates)
-    return len(updates)
+    moved = ~np.isclose(np.asarray(confidence, dtype=np.float64), tasks.confidence)
+    for i in np.flatnonzero(~tasks.is_control):
+        old = tasks.result[i]
+        if old is not None and (results[i] != old or moved[i]):
+            updates.append(
+                {"id": int(tasks.ids[i]), "result": results[i], "confidence": float(confidence[i])}
+            )
+    return updates
 
 
 def _agreement(answers: Answers, labels: Any) -> Any:
@@ -159,9 +179,9 @@ def _agreement(answers: Answers, labels: Any) -> Any:
     return agree / np.maximum(count, 1)
 
 
-def _save_state(
+def _state(
     session: Session, project: Project, method: str, priors: list[float] | None
-) -> None:
+) -> dict[str, Any]:
     state: dict[str, Any] = {
         "method": method,
         "last_answer_id": repository.last_answer_id(session, project.id),
@@ -169,7 +189,20 @@ def _save_state(
     }
     if priors is not None:
         state["priors"] = priors
-    project.quality_state = state
+    return state
+
+
+def store(session: Session, project: Project, fit: Fit) -> None:
+    """Write phase: results that changed (in batches), worker quality, fit bookkeeping."""
+    for start in range(0, len(fit.updates), loading.CHUNK):
+        repository.set_results(session, fit.updates[start : start + loading.CHUNK])
+    for row in fit.workers:
+        wq = ensure(session, project.id, row["worker_id"])
+        wq.accuracy, wq.accuracy_low = row["accuracy"], row["accuracy_low"]
+        wq.accuracy_high, wq.agreement = row["accuracy_high"], row["agreement"]
+        wq.confusion = row["confusion"]
+        wq.updated_at = utcnow()
+    project.quality_state = fit.state
     session.flush()
 
 

@@ -53,12 +53,20 @@ def refit_due(db: Database) -> list[RefitReport]:
         due = due_projects(session)
     reports = []
     for project_id in due:
+        # Fit in a read-only unit (no write lock held while the maths runs), then store
+        # the results in a short write unit.
+        with unit_of_work(db, write=False) as session:
+            project = session.get(Project, project_id)
+            if project is None:
+                continue
+            fit = inference.compute(session, project)
         with unit_of_work(db) as session:
             project = session.get(Project, project_id)
             if project is None or not _locked(session, project_id):
                 continue
-            reports.append(inference.refit(session, project))
+            inference.store(session, project, fit)
             service.evaluate_all(session, project)
+            reports.append(fit.report)
     return reports
 
 
