@@ -85,6 +85,14 @@ class TestCertifyThreshold:
         assert not cert.certified
         assert cert.n_validation == 0
 
+    def test_a_few_errors_among_the_most_confident_do_not_end_the_search(self) -> None:
+        conf = np.linspace(1.0, 0.5, 1000)
+        ok = np.ones(1000, bool)
+        ok[[3, 17, 40]] = False  # e.g. human-label errors on the held-out slice
+        cert = certify_threshold(conf, ok, target=0.95)
+        assert cert.certified
+        assert cert.n_above == 1000
+
     def test_ties_keep_the_whole_group(self) -> None:
         conf = np.full(300, 0.9)
         cert = certify_threshold(conf, np.ones(300, bool), target=0.95)
