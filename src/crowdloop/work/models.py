@@ -39,7 +39,7 @@ class Assignment(Base):
     __table_args__ = (
         # The database itself guarantees a task never goes to the same worker twice.
         UniqueConstraint("task_id", "worker_id", name="uq_assignments_task_worker"),
-        Index("ix_assignments_worker_project", "worker_id", "project_id"),
+        Index("ix_assignments_worker_project", "worker_id", "project_id", "id"),
         Index(
             "ix_assignments_live_lease",
             "project_id",

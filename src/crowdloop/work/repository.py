@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CursorResult, and_, case, exists, func, or_, select, update
+from sqlalchemy import CursorResult, and_, case, exists, or_, select, update
 from sqlalchemy.orm import Session
 
 from crowdloop.projects.models import Project, Task
@@ -13,15 +13,6 @@ from crowdloop.work.models import Assignment, AssignmentStatus
 CANDIDATE_WINDOW = 32
 # Assignments a worker may still answer: fresh leases and work sent back for rework.
 LIVE = (AssignmentStatus.active, AssignmentStatus.rework)
-
-
-def active_for_worker(session: Session, worker_id: int, project_id: int) -> Assignment | None:
-    query = select(Assignment).where(
-        Assignment.worker_id == worker_id,
-        Assignment.project_id == project_id,
-        Assignment.status == AssignmentStatus.active,
-    )
-    return session.scalars(query.limit(1)).first()
 
 
 def candidates(
@@ -91,28 +82,23 @@ def control_candidates(session: Session, project_id: int, worker_id: int) -> lis
     return list(session.scalars(query).all())
 
 
-def last_claimed(session: Session, worker_id: int, project_id: int) -> tuple[int, int] | None:
-    """(priority, task id) of the worker's newest non-control assignment in the project."""
+def latest_for_worker(session: Session, worker_id: int, project_id: int) -> Any | None:
+    """The worker's newest assignment in the project with its task's pick position:
+    (id, status, lease_expires_at, priority, task_id), or None. One index probe."""
     query = (
-        select(Task.priority, Task.id)
-        .join(Assignment, Assignment.task_id == Task.id)
-        .where(
-            Assignment.worker_id == worker_id,
-            Assignment.project_id == project_id,
-            Task.is_control.is_(False),
+        select(
+            Assignment.id,
+            Assignment.status,
+            Assignment.lease_expires_at,
+            Task.priority,
+            Task.id.label("task_id"),
         )
+        .join(Task, Task.id == Assignment.task_id)
+        .where(Assignment.worker_id == worker_id, Assignment.project_id == project_id)
         .order_by(Assignment.id.desc())
         .limit(1)
     )
-    row = session.execute(query).first()
-    return None if row is None else (int(row[0]), int(row[1]))
-
-
-def count_for_worker(session: Session, worker_id: int, project_id: int) -> int:
-    query = select(func.count()).where(
-        Assignment.worker_id == worker_id, Assignment.project_id == project_id
-    )
-    return int(session.scalar(query) or 0)
+    return session.execute(query).first()
 
 
 def return_slot(session: Session, task_id: int) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 import weakref
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -45,22 +46,33 @@ def next_assignment(
 ) -> Assignment:
     """Give the worker an assignment on the project (their live one, if they have one)."""
     now = now or utcnow()
-    current = repository.active_for_worker(session, worker.id, project.id)
-    if current is not None and current.lease_expires_at > now:
+    latest = repository.latest_for_worker(session, worker.id, project.id)
+    if (
+        latest is not None
+        and latest.status == AssignmentStatus.active
+        and latest.lease_expires_at > now
+    ):
+        current = session.get(Assignment, latest.id)
+        assert current is not None
         return current
     quality.check_not_blocked(session, project, worker.id, now)
     _sweep(session, project, now)
     if project.deadline is not None and project.deadline <= now:
         raise NoTaskAvailable(f"project {project.id} is past its deadline")
+    # The newest assignment's id varies per request: it seeds the control draw, and its
+    # task is where the scan resumes.
+    position = Position(
+        seed=0 if latest is None else int(latest.id),
+        cursor=None if latest is None else (int(latest.priority), int(latest.task_id)),
+    )
     assignment = None
-    n_seen = repository.count_for_worker(session, worker.id, project.id)
-    if quality.wants_control(project, worker.id, n_seen):
-        assignment = _claim_control(session, worker, project, now=now, n_seen=n_seen)
+    if quality.wants_control(project, worker.id, position.seed):
+        assignment = _claim_control(session, worker, project, now=now, n_seen=position.seed)
     if assignment is None:
-        assignment = _claim_first(session, worker, project, now=now, n_seen=n_seen)
+        assignment = _claim_first(session, worker, project, now=now, position=position)
     if assignment is None and expire_leases(session, project, now=now):
         # The throttled sweep may not have run yet: lapsed leases are work to hand out.
-        assignment = _claim_first(session, worker, project, now=now, n_seen=n_seen)
+        assignment = _claim_first(session, worker, project, now=now, position=position)
     if assignment is None:
         raise NoTaskAvailable(f"no task is available for you in project {project.id} right now")
     return assignment
@@ -89,17 +101,25 @@ def next_after_submit(
         return None
 
 
+@dataclass(frozen=True)
+class Position:
+    """Where a worker is in a project's stream (see ``next_assignment``)."""
+
+    seed: int
+    cursor: tuple[int, int] | None
+
+
 def _claim_first(
-    session: Session, worker: User, project: Project, *, now: datetime, n_seen: int
+    session: Session, worker: User, project: Project, *, now: datetime, position: Position
 ) -> Assignment | None:
     # PostgreSQL: first pass skips rows other transactions are claiming (no queueing on a
     # hot row); if that finds nothing, a second pass waits for them, so a worker is never
     # told "no task" just because the open tasks were momentarily locked.
     if session.get_bind().dialect.name == "postgresql":
-        found = _scan(session, worker, project, now=now, skip_locked=True, n_seen=n_seen)
+        found = _scan(session, worker, project, now=now, skip_locked=True, position=position)
         if found is not None:
             return found
-    return _scan(session, worker, project, now=now, skip_locked=False, n_seen=n_seen)
+    return _scan(session, worker, project, now=now, skip_locked=False, position=position)
 
 
 def _scan(
@@ -109,7 +129,7 @@ def _scan(
     *,
     now: datetime,
     skip_locked: bool,
-    n_seen: int,
+    position: Position,
 ) -> Assignment | None:
     """Claim the first eligible task in pick order.
 
@@ -118,9 +138,7 @@ def _scan(
     is left after the cursor, and on every ``FULL_SCAN_EVERY``-th request, it starts from
     the top, which also picks up released tasks and new high-priority ones.
     """
-    start = None
-    if n_seen % FULL_SCAN_EVERY:
-        start = repository.last_claimed(session, worker.id, project.id)
+    start = position.cursor if position.seed % FULL_SCAN_EVERY else None
     if start is not None:
         found = _walk(session, worker, project, now=now, skip_locked=skip_locked, after=start)
         if found is not None:
