@@ -81,23 +81,23 @@ def _fit_categorical(session: Session, project: Project, method: str) -> Fit:
         raise InvalidInput(f"unknown method {method!r}; choose from {sorted(CATEGORICAL_METHODS)}")
     labels = list(project.answer_schema["labels"])
     code = {label: i for i, label in enumerate(labels)}
-    tasks = loading.task_table(session, project.id)
-    rows = loading.answer_arrays(session, project.id, tasks)
+
+    def encode(value: Any) -> float:
+        return float(code.get(value, -1)) if value is not None else -1.0
+
+    tasks = loading.task_table(session, project.id, encode)
+    rows = loading.answer_arrays(session, project.id, tasks, encode)
     answers = Answers(
         task_idx=rows.task,
         worker_idx=rows.worker,
-        label_idx=np.fromiter((code[v] for v in rows.value), dtype=np.int64, count=len(rows.value)),
+        label_idx=rows.value.astype(np.int64),
         n_tasks=len(tasks.ids),
         n_workers=len(rows.worker_ids),
         n_labels=len(labels),
     )
-    gold = np.fromiter(
-        (code.get(g, -1) if g is not None else -1 for g in tasks.gold),
-        dtype=np.int64,
-        count=len(tasks.gold),
-    )
+    gold = np.nan_to_num(tasks.gold, nan=-1.0).astype(np.int64)
     model = CATEGORICAL_METHODS[method]().fit(answers, gold=gold)
-    updates = _changed(tasks, [labels[i] for i in model.labels_], model.confidence_)
+    updates = _changed(tasks, model.labels_.astype(np.float64), model.confidence_, labels)
     agreement = _agreement(answers, model.labels_)
     confusion = getattr(model, "confusion_", None)
     workers = [
@@ -130,21 +130,26 @@ def _fit_categorical(session: Session, project: Project, method: str) -> Fit:
 
 def _fit_numeric(session: Session, project: Project, method: str) -> Fit:
     method = method if method in NUMERIC_METHODS else "weighted"
-    tasks = loading.task_table(session, project.id)
-    rows = loading.answer_arrays(session, project.id, tasks)
+
+    def encode(value: Any) -> float:
+        return np.nan if value is None else float(value)
+
+    tasks = loading.task_table(session, project.id, encode)
+    rows = loading.answer_arrays(session, project.id, tasks, encode)
     answers = NumericAnswers(
         task_idx=rows.task,
         worker_idx=rows.worker,
-        values=np.asarray([float(v) for v in rows.value], dtype=np.float64),
+        values=rows.value,
         n_tasks=len(tasks.ids),
         n_workers=len(rows.worker_ids),
     )
     model = NUMERIC_METHODS[method]().fit(answers)
-    values = [None if np.isnan(v) else float(v) for v in model.values_]
     span = float(project.answer_schema["max"]) - float(project.answer_schema["min"])
     # Standard error -> a 0..1 confidence on the scale of the rating range.
     se = np.nan_to_num(model.confidence_, nan=span, posinf=span)
-    updates = _changed(tasks, values, np.clip(1 - se / span, 0, 1))
+    updates = _changed(
+        tasks, np.asarray(model.values_, dtype=np.float64), np.clip(1 - se / span, 0, 1), None
+    )
     report = RefitReport(
         project_id=project.id,
         method=method,
@@ -159,17 +164,25 @@ def _fit_numeric(session: Session, project: Project, method: str) -> Fit:
     )
 
 
-def _changed(tasks: loading.TaskTable, results: list[Any], confidence: Any) -> list[dict[str, Any]]:
-    """Only tasks that have answers, are not controls, and whose result or confidence moved."""
-    updates = []
-    moved = ~np.isclose(np.asarray(confidence, dtype=np.float64), tasks.confidence)
-    for i in np.flatnonzero(~tasks.is_control):
-        old = tasks.result[i]
-        if old is not None and (results[i] != old or moved[i]):
-            updates.append(
-                {"id": int(tasks.ids[i]), "result": results[i], "confidence": float(confidence[i])}
-            )
-    return updates
+def _changed(
+    tasks: loading.TaskTable, new: Any, confidence: Any, labels: list[str] | None
+) -> list[dict[str, Any]]:
+    """Tasks that have answers, are not controls, and whose result or confidence moved.
+
+    ``new`` holds label codes (``labels`` given) or numeric values; only the changed rows
+    become Python dictionaries."""
+    conf = np.asarray(confidence, dtype=np.float64)
+    moved = ~np.isclose(new, tasks.result, equal_nan=True) | ~np.isclose(conf, tasks.confidence)
+    answered = ~np.isnan(tasks.result) & (tasks.result >= 0 if labels else True)
+    picked = np.flatnonzero(moved & answered & ~tasks.is_control & ~np.isnan(new))
+    return [
+        {
+            "id": int(tasks.ids[i]),
+            "result": labels[int(new[i])] if labels else float(new[i]),
+            "confidence": float(conf[i]),
+        }
+        for i in picked
+    ]
 
 
 def _agreement(answers: Answers, labels: Any) -> Any:

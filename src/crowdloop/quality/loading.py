@@ -8,6 +8,7 @@ Python tuples.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,44 +23,51 @@ from crowdloop.work.models import Assignment, AssignmentStatus
 CHUNK = 50_000
 
 
+# Answer value -> number: a label code for choices, the value itself for ratings; NaN or -1
+# for None. Encoding while streaming keeps millions of Python objects out of memory.
+Encode = Callable[[Any], float]
+
+
 @dataclass
 class TaskTable:
-    """Every task of a project, sorted by id, with its gold and current result."""
+    """Every task of a project, sorted by id, with its gold and current result, encoded."""
 
     ids: NDArray[np.int64]
     is_control: NDArray[np.bool_]
-    gold: list[Any]
-    result: list[Any]
+    gold: NDArray[np.float64]
+    result: NDArray[np.float64]
     confidence: NDArray[np.float64]
 
     def codes(self, task_ids: NDArray[np.int64]) -> NDArray[np.int64]:
         return np.searchsorted(self.ids, task_ids).astype(np.int64)
 
 
-def task_table(session: Session, project_id: int) -> TaskTable:
+def task_table(session: Session, project_id: int, encode: Encode) -> TaskTable:
     query = (
         select(Task.id, Task.is_control, Task.gold, Task.result, Task.confidence)
         .where(Task.project_id == project_id)
         .order_by(Task.id)
         .execution_options(yield_per=CHUNK)
     )
-    ids: list[int] = []
-    control: list[bool] = []
-    gold: list[Any] = []
-    result: list[Any] = []
-    confidence: list[float] = []
-    for row in session.execute(query):
-        ids.append(row.id)
-        control.append(bool(row.is_control))
-        gold.append(row.gold if row.is_control else None)
-        result.append(row.result)
-        confidence.append(np.nan if row.confidence is None else float(row.confidence))
+    parts: list[NDArray[np.float64]] = []
+    for chunk in session.execute(query).partitions():
+        block = np.empty((len(chunk), 5), dtype=np.float64)
+        for i, row in enumerate(chunk):
+            block[i] = (
+                row.id,
+                bool(row.is_control),
+                encode(row.gold) if row.is_control else np.nan,
+                encode(row.result),
+                np.nan if row.confidence is None else row.confidence,
+            )
+        parts.append(block)
+    table = np.concatenate(parts) if parts else np.zeros((0, 5))
     return TaskTable(
-        ids=np.asarray(ids, dtype=np.int64),
-        is_control=np.asarray(control, dtype=bool),
-        gold=gold,
-        result=result,
-        confidence=np.asarray(confidence, dtype=np.float64),
+        ids=table[:, 0].astype(np.int64),
+        is_control=table[:, 1].astype(bool),
+        gold=table[:, 2].copy(),
+        result=table[:, 3].copy(),
+        confidence=table[:, 4].copy(),
     )
 
 
@@ -67,11 +75,13 @@ def task_table(session: Session, project_id: int) -> TaskTable:
 class AnswerArrays:
     task: NDArray[np.int64]
     worker: NDArray[np.int64]
-    value: list[Any]
+    value: NDArray[np.float64]
     worker_ids: list[int]
 
 
-def answer_arrays(session: Session, project_id: int, tasks: TaskTable) -> AnswerArrays:
+def answer_arrays(
+    session: Session, project_id: int, tasks: TaskTable, encode: Encode
+) -> AnswerArrays:
     """(task code, worker code, raw answer) of every counted answer, ordered by task."""
     query = (
         select(Assignment.task_id, Assignment.worker_id, Assignment.answer)
@@ -85,7 +95,7 @@ def answer_arrays(session: Session, project_id: int, tasks: TaskTable) -> Answer
     workers: dict[int, int] = {}
     task_parts: list[NDArray[np.int64]] = []
     worker_parts: list[NDArray[np.int64]] = []
-    values: list[Any] = []
+    value_parts: list[NDArray[np.float64]] = []
     for chunk in session.execute(query).partitions():
         task_ids = np.fromiter((r[0] for r in chunk), dtype=np.int64, count=len(chunk))
         task_parts.append(tasks.codes(task_ids))
@@ -96,11 +106,13 @@ def answer_arrays(session: Session, project_id: int, tasks: TaskTable) -> Answer
                 count=len(chunk),
             )
         )
-        values.extend(r[2] for r in chunk)
+        value_parts.append(
+            np.fromiter((encode(r[2]) for r in chunk), dtype=np.float64, count=len(chunk))
+        )
     empty = np.zeros(0, dtype=np.int64)
     return AnswerArrays(
         task=np.concatenate(task_parts) if task_parts else empty,
         worker=np.concatenate(worker_parts) if worker_parts else empty,
-        value=values,
+        value=np.concatenate(value_parts) if value_parts else np.zeros(0),
         worker_ids=list(workers),
     )
