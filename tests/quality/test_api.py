@@ -368,3 +368,16 @@ def test_hard_tasks_escalate_to_proven_workers(app_client: TestClient, db: Datab
         proven.submit(job["id"], "bird")
     job = proven.next_task(pid)
     assert job["data"] == {"hard": True}
+
+
+def test_big_projects_rest_between_refits() -> None:
+    from datetime import timedelta
+
+    from crowdloop.quality.jobs import _rested
+    from crowdloop.storage.types import utcnow
+
+    now = utcnow()
+    fitted = (now - timedelta(seconds=30)).isoformat()
+    assert _rested({}, now)
+    assert _rested({"fitted_at": fitted, "fit_seconds": 2.0}, now)
+    assert not _rested({"fitted_at": fitted, "fit_seconds": 5.0}, now)

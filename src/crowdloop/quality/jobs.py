@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+from datetime import datetime
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
@@ -18,11 +20,13 @@ from crowdloop.projects.models import Project, ProjectStatus
 from crowdloop.quality import inference, repository, service
 from crowdloop.quality.schemas import RefitReport
 from crowdloop.storage.engine import Database
+from crowdloop.storage.types import utcnow
 from crowdloop.storage.uow import unit_of_work
 
 log = logging.getLogger(__name__)
 REFITTABLE = ("single_choice", "rating")
 ADVISORY_NAMESPACE = 7_301  # arbitrary, keeps our advisory locks apart from others'
+REST_FACTOR = 10
 
 
 def due_projects(session: Session) -> list[int]:
@@ -30,11 +34,23 @@ def due_projects(session: Session) -> list[int]:
         Project.status == ProjectStatus.active, Project.task_type.in_(REFITTABLE)
     )
     due = []
+    now = utcnow()
     for project in session.scalars(query):
-        last = int((project.quality_state or {}).get("last_answer_id", 0))
-        if repository.last_answer_id(session, project.id) > last:
+        state = project.quality_state or {}
+        if not _rested(state, now):
+            continue
+        if repository.last_answer_id(session, project.id) > int(state.get("last_answer_id", 0)):
             due.append(project.id)
     return due
+
+
+def _rested(state: dict[str, object], now: datetime) -> bool:
+    """A big project's re-fit takes a while: wait ten times its last duration between fits,
+    so re-inference never takes more than about a tenth of a core per project."""
+    fitted_at, seconds = state.get("fitted_at"), state.get("fit_seconds")
+    if not isinstance(fitted_at, str) or not isinstance(seconds, int | float):
+        return True
+    return (now - datetime.fromisoformat(fitted_at)).total_seconds() >= REST_FACTOR * seconds
 
 
 def _locked(session: Session, project_id: int) -> bool:
@@ -59,7 +75,9 @@ def refit_due(db: Database) -> list[RefitReport]:
             project = session.get(Project, project_id)
             if project is None:
                 continue
+            started = time.perf_counter()
             fit = inference.compute(session, project)
+            fit.state["fit_seconds"] = round(time.perf_counter() - started, 3)
         with unit_of_work(db) as session:
             project = session.get(Project, project_id)
             if project is None or not _locked(session, project_id):
