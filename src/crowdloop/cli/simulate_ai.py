@@ -8,21 +8,28 @@ on stdout; progress goes to stderr. Seeded and reproducible.
 
 from __future__ import annotations
 
+import importlib
 import json
 from pathlib import Path
+from types import ModuleType
 from typing import Annotated, Any
 
 import typer
 
 from crowdloop.ai.crowd_sim import read_labelled_tsv
-from crowdloop.ai.simulate import SimulationSettings, default_error_rates, run_simulation
 from crowdloop.cli._common import info
 from crowdloop.errors import InvalidInput
 
 
+def simulate_module() -> ModuleType:
+    """The simulation, imported on use: it loads scikit-learn, which every other command
+    (and the start-up of each) should not pay for."""
+    return importlib.import_module("crowdloop.ai.simulate")
+
+
 def _error_rates(text: str | None) -> tuple[float, ...]:
     if text is None:
-        return default_error_rates()
+        return tuple(simulate_module().default_error_rates())
     try:
         rates = tuple(float(x) for x in text.split(",") if x.strip())
     except ValueError:
@@ -69,7 +76,8 @@ def simulate(  # noqa: PLR0913 - one option per CLI flag
         reason = embeddings_available()
         if reason is not None:
             raise InvalidInput(f"--model embeddings needs the ai extra: {reason}")
-    settings = SimulationSettings(
+    sim = simulate_module()
+    settings = sim.SimulationSettings(
         target_accuracy=target_accuracy,
         error_rates=_error_rates(workers),
         spammer_share=spammer_share,
@@ -82,7 +90,7 @@ def simulate(  # noqa: PLR0913 - one option per CLI flag
         settings.validate()
     except ValueError as exc:
         raise InvalidInput(str(exc)) from None
-    report: dict[str, Any] = run_simulation(read_labelled_tsv(file), settings, progress=info)
+    report: dict[str, Any] = sim.run_simulation(read_labelled_tsv(file), settings, progress=info)
     report["file"] = file.name
     typer.echo(json.dumps(report, sort_keys=False))
 
