@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import time
 import weakref
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -29,13 +27,11 @@ from crowdloop.quality import inference as quality_inference
 from crowdloop.quality import service as quality
 from crowdloop.quality.schemas import ControlFeedback
 from crowdloop.storage.types import utcnow
-from crowdloop.work import repository
+from crowdloop.work import claiming, repository
 from crowdloop.work.models import Assignment, AssignmentStatus
 from crowdloop.work.schemas import AssignmentRead
 
-MAX_WINDOWS = 20
 EXPIRE_BATCH = 200
-FULL_SCAN_EVERY = 50
 SWEEP_SECONDS = 1.0
 # Per engine and project: when this process last swept expired leases.
 _last_sweep: weakref.WeakKeyDictionary[Any, dict[int, float]] = weakref.WeakKeyDictionary()
@@ -61,18 +57,18 @@ def next_assignment(
         raise NoTaskAvailable(f"project {project.id} is past its deadline")
     # The newest assignment's id varies per request: it seeds the control draw, and its
     # task is where the scan resumes.
-    position = Position(
+    position = claiming.Position(
         seed=0 if latest is None else int(latest.id),
         cursor=None if latest is None else (int(latest.priority), int(latest.task_id)),
     )
     assignment = None
     if quality.wants_control(project, worker.id, position.seed):
-        assignment = _claim_control(session, worker, project, now=now, n_seen=position.seed)
+        assignment = claiming.claim_control(session, worker, project, now=now, n_seen=position.seed)
     if assignment is None:
-        assignment = _claim_first(session, worker, project, now=now, position=position)
+        assignment = claiming.claim_first(session, worker, project, now=now, position=position)
     if assignment is None and expire_leases(session, project, now=now):
         # The throttled sweep may not have run yet: lapsed leases are work to hand out.
-        assignment = _claim_first(session, worker, project, now=now, position=position)
+        assignment = claiming.claim_first(session, worker, project, now=now, position=position)
     if assignment is None:
         raise NoTaskAvailable(f"no task is available for you in project {project.id} right now")
     return assignment
@@ -99,147 +95,6 @@ def next_after_submit(
         return next_assignment(session, worker, project, now=now)
     except (NoTaskAvailable, PermissionDenied, NotFound):
         return None
-
-
-@dataclass(frozen=True)
-class Position:
-    """Where a worker is in a project's stream (see ``next_assignment``)."""
-
-    seed: int
-    cursor: tuple[int, int] | None
-
-
-def _claim_first(
-    session: Session, worker: User, project: Project, *, now: datetime, position: Position
-) -> Assignment | None:
-    # PostgreSQL: first pass skips rows other transactions are claiming (no queueing on a
-    # hot row); if that finds nothing, a second pass waits for them, so a worker is never
-    # told "no task" just because the open tasks were momentarily locked.
-    if session.get_bind().dialect.name == "postgresql":
-        found = _scan(session, worker, project, now=now, skip_locked=True, position=position)
-        if found is not None:
-            return found
-    return _scan(session, worker, project, now=now, skip_locked=False, position=position)
-
-
-def _scan(
-    session: Session,
-    worker: User,
-    project: Project,
-    *,
-    now: datetime,
-    skip_locked: bool,
-    position: Position,
-) -> Assignment | None:
-    """Claim the first eligible task in pick order.
-
-    The scan starts after the worker's last claimed task (a keyset cursor), so a worker
-    who already answered many tasks does not re-walk them on every request; when nothing
-    is left after the cursor, and on every ``FULL_SCAN_EVERY``-th request, it starts from
-    the top, which also picks up released tasks and new high-priority ones.
-    """
-    start = position.cursor if position.seed % FULL_SCAN_EVERY else None
-    if start is not None:
-        found = _walk(session, worker, project, now=now, skip_locked=skip_locked, after=start)
-        if found is not None:
-            return found
-    return _walk(session, worker, project, now=now, skip_locked=skip_locked, after=None)
-
-
-def _walk(
-    session: Session,
-    worker: User,
-    project: Project,
-    *,
-    now: datetime,
-    skip_locked: bool,
-    after: tuple[int, int] | None,
-) -> Assignment | None:
-    skills = set(worker.skills)
-    too_hard = _escalation(session, project, worker)
-    for _ in range(MAX_WINDOWS):
-        rows = repository.candidates(
-            session, project.id, worker.id, now=now, after=after, skip_locked=skip_locked
-        )
-        for row in rows:
-            if set(row.required_skills or ()) <= skills and not too_hard(row):
-                claimed = _try_claim(session, worker, project, row, now=now)
-                if claimed is not None:
-                    return claimed
-        if len(rows) < repository.CANDIDATE_WINDOW:
-            return None
-        after = (rows[-1].priority, rows[-1].id)
-    return None
-
-
-def _claim_control(
-    session: Session, worker: User, project: Project, *, now: datetime, n_seen: int
-) -> Assignment | None:
-    candidates = repository.control_candidates(session, project.id, worker.id)
-    if not candidates:
-        return None
-    task_id = candidates[n_seen % len(candidates)]
-    repository.claim_control(session, task_id)
-    assignment = Assignment(
-        project_id=project.id,
-        task_id=task_id,
-        worker_id=worker.id,
-        status=AssignmentStatus.active,
-        reward_cents=0,
-        lease_expires_at=now + timedelta(seconds=project.lease_seconds),
-        created_at=now,
-    )
-    session.add(assignment)
-    session.flush()
-    return assignment
-
-
-def _escalation(session: Session, project: Project, worker: User) -> Callable[[Any], bool]:
-    """Dynamic overlap's escalation: which candidate rows are too hard for this worker."""
-    dynamic = quality_inference.config_of(project).dynamic_overlap
-    if dynamic is None or dynamic.escalate_after is None:
-        return lambda _row: False
-    if quality.ability(session, project, worker.id) >= dynamic.escalate_ability:
-        return lambda _row: False
-    after, target = dynamic.escalate_after, dynamic.target_confidence
-
-    def hard(row: Any) -> bool:
-        return bool(row.n_answers >= after and (row.confidence or 0.0) < target)
-
-    return hard
-
-
-def _try_claim(
-    session: Session, worker: User, project: Project, row: Any, *, now: datetime
-) -> Assignment | None:
-    reward = project.reward_cents if row.reward_cents is None else row.reward_cents
-    savepoint = session.begin_nested()
-    try:
-        if project.budget_cents is not None and not repository.reserve_budget(
-            session, project.id, reward
-        ):
-            savepoint.rollback()
-            raise NoTaskAvailable(f"project {project.id} has spent its budget")
-        if not repository.claim_slot(session, row.id):
-            savepoint.rollback()
-            return None
-        assignment = Assignment(
-            project_id=project.id,
-            task_id=row.id,
-            worker_id=worker.id,
-            status=AssignmentStatus.active,
-            reward_cents=reward,
-            lease_expires_at=now + timedelta(seconds=project.lease_seconds),
-            created_at=now,
-        )
-        session.add(assignment)
-        session.flush()
-    except IntegrityError:
-        # The same worker raced themselves for this task; it is theirs already.
-        savepoint.rollback()
-        return None
-    savepoint.commit()
-    return assignment
 
 
 def _own_assignment(session: Session, worker: User, assignment_id: int) -> Assignment:
