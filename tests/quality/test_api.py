@@ -381,3 +381,22 @@ def test_big_projects_rest_between_refits() -> None:
     assert _rested({}, now)
     assert _rested({"fitted_at": fitted, "fit_seconds": 2.0}, now)
     assert not _rested({"fitted_at": fitted, "fit_seconds": 5.0}, now)
+
+
+def test_refit_and_agreement_on_an_empty_project_are_sane(
+    app_client: TestClient, db: Database
+) -> None:
+    a = actors(app_client, db, n_workers=1)
+    project = a.requester.create_project(project_body(quality=_quality()))
+    pid = project["id"]
+    a.requester.create_task(pid, {"data": {}})
+    report = a.requester.request("POST", f"/projects/{pid}/quality/refit")
+    assert report["answers"] == 0
+    assert report["workers"] == 0
+    stats = a.requester.request("GET", f"/projects/{pid}/agreement")
+    assert stats["pairwise"] == 1.0
+    # One worker, one answer, one class used: still finite numbers everywhere.
+    a.workers[0].submit(a.workers[0].next_task(pid)["id"], "cat")
+    a.requester.request("POST", f"/projects/{pid}/quality/refit")
+    row = a.requester.request("GET", f"/projects/{pid}/workers")[0]
+    assert 0.0 <= row["accuracy_low"] <= row["accuracy"] <= row["accuracy_high"] <= 1.0
