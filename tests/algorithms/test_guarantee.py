@@ -10,14 +10,11 @@ from crowdloop.algorithms.guarantee import (
     audit,
     certify_threshold,
     clopper_pearson_bounds,
-    entropy,
     lower_bound,
-    margin,
-    uncertainty,
-    uncertainty_order,
     upper_bound,
     wilson_bounds,
 )
+from crowdloop.algorithms.uncertainty import entropy, margin, uncertainty, uncertainty_order
 
 
 class TestBounds:

@@ -35,7 +35,8 @@ from crowdloop.ai.posterior import Labeller
 from crowdloop.ai.protocols import TrainablePrelabeler
 from crowdloop.ai.simulate_report import baseline_overlap, summary
 from crowdloop.ai.tfidf import TfidfPrelabeler
-from crowdloop.algorithms.guarantee import Certificate, audit, certify_threshold, uncertainty_order
+from crowdloop.algorithms.guarantee import Certificate, audit, certify_threshold
+from crowdloop.algorithms.uncertainty import uncertainty_order
 
 __all__ = ["SimulationSettings", "default_error_rates", "make_model", "run_simulation"]
 
