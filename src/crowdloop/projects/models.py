@@ -64,6 +64,8 @@ class Project(Base):
     # QualityConfig as JSON (method, control rate, rules) and the last fit's bookkeeping.
     quality_config: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     quality_state: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # AiConfig as JSON (crowdloop.ai.schemas): model kind, target accuracy, auto-accept.
+    ai_config: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     owner: Mapped[User] = relationship(lazy="raise")
