@@ -10,12 +10,22 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from crowdloop.web import admin, auth, dashboard, events, imports, requester, results, worker
+from crowdloop.web import (
+    admin,
+    auth,
+    dashboard,
+    events,
+    imports,
+    requester,
+    results,
+    worker,
+    workers,
+)
 
 STATIC = Path(__file__).resolve().parent / "static"
 
 
 def install(app: FastAPI) -> None:
-    for module in (auth, worker, requester, dashboard, results, imports, events, admin):
+    for module in (auth, worker, requester, dashboard, results, imports, events, admin, workers):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

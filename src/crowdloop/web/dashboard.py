@@ -1,4 +1,4 @@
-"""The per-project dashboard (progress, throughput, cost, ETA) and the workers view."""
+"""The per-project dashboard (progress, throughput, cost, ETA)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from crowdloop.projects import access
 from crowdloop.projects import service as projects
 from crowdloop.projects.models import Project
 from crowdloop.projects.schemas import ProjectStats
-from crowdloop.quality import service as quality
 from crowdloop.storage.types import utcnow
 from crowdloop.web import charts
 from crowdloop.web import repository as reads
@@ -81,20 +80,3 @@ def dashboard(request: Request, project_id: int, user: WebUser, session: ReadSes
         "batches": projects.list_batches(session, project),
     }
     return render(request, "requester/dashboard.html", context)
-
-
-@router.get("/console/projects/{project_id}/workers")
-def workers(request: Request, project_id: int, user: WebUser, session: ReadSession) -> Response:
-    """Per worker: answers, agreement with the task results, median time per answer."""
-    project = access.for_reader(session, user, project_id)
-    rows = reads.answer_rows(session, project.id)
-    names = reads.usernames(session, {int(r[0]) for r in rows})
-    scores = {q.worker_id: q for q in quality.project_workers(session, project)}
-    names.update(reads.usernames(session, set(scores) - set(names)))
-    context = {
-        "project": project,
-        "workers": charts.worker_rows(rows, names),
-        "quality": scores,
-        "now": utcnow(),
-    }
-    return render(request, "requester/workers.html", context)
