@@ -48,6 +48,8 @@ class ModelVersion(Base):
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
     version: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(16))  # tfidf / embeddings / http
+    # The prelabeler's own model_version (e.g. "tfidf-lr-1-0a1b2c3d", a server's version).
+    name: Mapped[str] = mapped_column(String(200), default="")
     status: Mapped[ModelStatus] = mapped_column(
         Enum(ModelStatus, native_enum=False, length=16), default=ModelStatus.training
     )

@@ -33,6 +33,7 @@ def upgrade() -> None:
         sa.Column("project_id", BIG_ID, nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("status", STATUS, nullable=False),
         sa.Column("detail", sa.Text(), nullable=False),
         sa.Column("labels", sa.JSON(), nullable=False),
