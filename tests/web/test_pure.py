@@ -78,7 +78,7 @@ def test_form_body_and_error_fields() -> None:
     assert "overlap" not in body
     with pytest.raises(ValidationError) as info:
         ProjectCreate.model_validate(body)
-    assert forms.field_errors(info.value, "rating") == {"rating_max": "rating needs min < max"}
+    assert forms.field_errors(info.value, values) == {"rating_max": "rating needs min < max"}
     assert (
         forms.field_for(("answer_schema", "single_choice", "labels", 0), "single_choice")
         == "labels"

@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from crowdloop.projects.answer_schema import TASK_TYPES
+from crowdloop.web import quality_form
 
 CHOICE_TYPES = ("single_choice", "multiple_choice")
 TEXT_FIELDS = (
@@ -56,6 +57,7 @@ def form_values(form: Mapping[str, Any]) -> dict[str, str]:
         raw = form.get(name)
         values[name] = raw.strip() if isinstance(raw, str) else ""
     values["task_type"] = values["task_type"] or "single_choice"
+    values.update(quality_form.values_of(form))
     return values
 
 
@@ -95,14 +97,19 @@ def project_body(values: dict[str, str]) -> dict[str, Any]:
     if deadline:
         # <input type="datetime-local"> has no zone; the form says the time is UTC.
         body["deadline"] = deadline if deadline.endswith("Z") else deadline + "Z"
+    body["quality"] = quality_form.body(values)
     return body
 
 
-def field_for(loc: Sequence[Any], task_type: str, message: str = "") -> str:
+def field_for(
+    loc: Sequence[Any], task_type: str, message: str = "", values: dict[str, str] | None = None
+) -> str:
     """The form field a pydantic error location (and, for whole-schema checks, its
     message) belongs to."""
     if not loc:
         return "form"
+    if loc[0] == "quality":
+        return quality_form.field_for(loc[1:], values or {})
     if loc[0] != "answer_schema":
         return str(loc[0])
     rest = [str(part) for part in loc[1:] if part not in TASK_TYPES]
@@ -118,11 +125,11 @@ def field_for(loc: Sequence[Any], task_type: str, message: str = "") -> str:
     return named[0][1] if named else SCHEMA_DEFAULT.get(task_type, "task_type")
 
 
-def field_errors(exc: ValidationError, task_type: str) -> dict[str, str]:
+def field_errors(exc: ValidationError, values: dict[str, str]) -> dict[str, str]:
     """One message per field (the first one), worded for people."""
     errors: dict[str, str] = {}
     for err in exc.errors():
         message = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
-        field = field_for(err.get("loc", ()), task_type, message)
+        field = field_for(err.get("loc", ()), values["task_type"], message, values)
         errors.setdefault(field, message)
     return errors

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from crowdloop.accounts.models import Role, User
 from crowdloop.projects import service as projects
 from crowdloop.projects.schemas import ProjectCreate
-from crowdloop.web import forms
+from crowdloop.web import forms, quality_form
 from crowdloop.web.deps import (
     FormDep,
     PostingUser,
@@ -57,7 +57,14 @@ def console(request: Request, user: WebUser, session: ReadSession) -> Response:
 def _wizard(
     request: Request, values: dict[str, str], errors: dict[str, str], *, status: int = 200
 ) -> Response:
-    context: dict[str, Any] = {"v": values, "errors": errors, "task_types": TASK_TYPES}
+    context: dict[str, Any] = {
+        "v": values,
+        "errors": errors,
+        "task_types": TASK_TYPES,
+        "rule_kinds": quality_form.RULE_KINDS,
+        "actions": quality_form.ACTIONS,
+        "n_rules": quality_form.N_RULES,
+    }
     return render(request, "requester/new.html", context, status=status)
 
 
@@ -66,6 +73,7 @@ def new_project(request: Request, user: WebUser) -> Response:
     require_role(user, *CREATOR_ROLES)
     values = forms.form_values({})
     values.update(WIZARD_DEFAULTS)
+    values.update(quality_form.DEFAULTS)
     return _wizard(request, values, {})
 
 
@@ -75,7 +83,7 @@ def _create(
     try:
         data = ProjectCreate.model_validate(forms.project_body(values))
     except ValidationError as exc:
-        return None, forms.field_errors(exc, values["task_type"])
+        return None, forms.field_errors(exc, values)
     project = projects.create_project(session, user, data, default_lease=lease)
     return project.id, {}
 

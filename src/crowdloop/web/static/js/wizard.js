@@ -18,6 +18,14 @@
   });
   sync();
 
+  var dynamic = document.getElementById("dynamic");
+  var dynamicFields = document.getElementById("dynamic-fields");
+  function syncDynamic() { dynamicFields.hidden = !dynamic.checked; }
+  if (dynamic && dynamicFields) {
+    dynamic.addEventListener("change", syncDynamic);
+    syncDynamic();
+  }
+
   var source = document.getElementById("instructions");
   var target = document.getElementById("preview");
   var csrf = form.querySelector("input[name=csrf]").value;
