@@ -30,6 +30,7 @@ from crowdloop.web.deps import (
     render,
     require_role,
 )
+from crowdloop.web.suggest import suggestion_of
 from crowdloop.work import service as work
 from crowdloop.work.models import Assignment, AssignmentStatus
 
@@ -92,6 +93,7 @@ def _stream_context(
         view = work.to_read(session, job)  # the worker-safe view: no gold, no other answers
         left = (view.lease_expires_at - utcnow()).total_seconds()
         context.update(job=view, fields=task_fields(view.data), lease_left=max(int(left), 0))
+        context["suggestion"] = suggestion_of(view)
         if project.task_type == "rating":
             context["options"] = rating_options(project.answer_schema)
     return context
