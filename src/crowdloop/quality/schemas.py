@@ -59,6 +59,17 @@ class DynamicOverlap(BaseModel):
         return self
 
 
+class Qualification(BaseModel):
+    """A qualification test: a new worker first answers only ``tasks`` control tasks; under
+    ``min_accuracy`` on them they are blocked from the project for ``block_hours``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    tasks: int = Field(ge=1, le=1000)
+    min_accuracy: float = Field(ge=0, le=1)
+    block_hours: float = Field(24 * 365, gt=0, le=24 * 365)
+
+
 class QualityConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -70,6 +81,15 @@ class QualityConfig(BaseModel):
         0.1, ge=0, le=1, description="Share of a worker's stream made of control tasks."
     )
     rules: list[QualityRule] = Field(default_factory=list)
+    qualification: Qualification | None = Field(
+        None, description="Control tasks a new worker must pass first (see docs/quality.md)."
+    )
+    allocation: Literal["value", "priority"] = Field(
+        "value", description="Next-task order: matching score M(t, u), or plain priority."
+    )
+    allocation_cost_weight: float = Field(
+        0.0, ge=0, description="Budget price: value lost per cent of reward (docs/allocation.md)."
+    )
 
 
 class WorkerQualityRead(BaseModel):

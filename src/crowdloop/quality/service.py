@@ -74,6 +74,7 @@ def on_submit(
         wq.n_control += 1
         correct = assignment.answer == task.gold
         wq.n_control_correct += int(correct)
+        _check_qualification(session, project, wq, now)
         if not correct:
             feedback = ControlFeedback(
                 correct=False, expected=task.gold, explanation=task.gold_explanation
@@ -83,6 +84,44 @@ def on_submit(
             wq.n_fast += 1
     _evaluate(session, project, wq, now)
     return feedback
+
+
+def in_qualification(session: Session, project: Project, worker_id: int) -> bool:
+    """Whether the worker still owes control answers to the project's qualification test."""
+    test = inference.config_of(project).qualification
+    if test is None:
+        return False
+    wq = repository.worker_quality(session, project.id, worker_id)
+    return wq is None or wq.n_control < test.tasks
+
+
+def _check_qualification(
+    session: Session, project: Project, wq: WorkerQuality, now: datetime
+) -> None:
+    """On the qualification's last control answer: block the worker if they failed it."""
+    test = inference.config_of(project).qualification
+    if test is None or wq.n_control != test.tasks:
+        return
+    accuracy = wq.n_control_correct / wq.n_control
+    if accuracy >= test.min_accuracy:
+        return
+    wq.blocked_until = now + timedelta(hours=test.block_hours)
+    wq.block_reason = (
+        f"qualification failed: {wq.n_control_correct} of {wq.n_control} control tasks"
+        f" right ({accuracy:.0%}); this project needs {test.min_accuracy:.0%}"
+    )
+    event = QualityEvent(
+        project_id=project.id,
+        worker_id=wq.worker_id,
+        kind=EventKind.block,
+        rule="qualification:block",
+        reason=wq.block_reason,
+        details={"until": wq.blocked_until.isoformat()},
+        reverted=False,
+        created_at=now,
+    )
+    session.add(event)
+    session.flush()
 
 
 def on_skip(session: Session, project: Project, worker_id: int, now: datetime) -> None:

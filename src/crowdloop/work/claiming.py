@@ -1,9 +1,10 @@
 """Claiming a task for a worker: scan the pick index from the worker's position, apply
-skills and escalation, take a slot with a conditional UPDATE (see service.py)."""
+skills and escalation, order each window by the matching score M(t, u) (or keep priority
+order), take a slot with a conditional UPDATE (see service.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -12,10 +13,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from crowdloop.accounts.models import User
+from crowdloop.allocation import scoring
 from crowdloop.errors import NoTaskAvailable
 from crowdloop.projects.models import Project
 from crowdloop.quality import inference as quality_inference
 from crowdloop.quality import service as quality
+from crowdloop.quality.models import WorkerQuality
 from crowdloop.work import repository
 from crowdloop.work.models import Assignment, AssignmentStatus
 
@@ -31,67 +34,134 @@ class Position:
     cursor: tuple[int, int] | None
 
 
+@dataclass(frozen=True)
+class Picker:
+    """What a worker may take from a candidate window, and in which order."""
+
+    skills: frozenset[str]
+    too_hard: Callable[[Any], bool]
+    rank: Callable[[Sequence[Any]], list[Any]]
+
+    def choose(self, rows: Sequence[Any]) -> list[Any]:
+        """Skills are a hard constraint, then escalation, then the project's order."""
+        allowed = [r for r in rows if set(r.required_skills or ()) <= self.skills]
+        return self.rank([r for r in allowed if not self.too_hard(r)])
+
+
+def picker(session: Session, worker: User, project: Project, *, now: datetime) -> Picker:
+    return Picker(
+        skills=frozenset(worker.skills),
+        too_hard=_escalation(session, project, worker),
+        rank=_ranking(session, worker, project, now=now),
+    )
+
+
+def _ranking(
+    session: Session, worker: User, project: Project, *, now: datetime
+) -> Callable[[Sequence[Any]], list[Any]]:
+    """``allocation: value`` (default): by M(t, u) within the window; else pick order."""
+    if quality_inference.config_of(project).allocation == "priority":
+        return list
+    wq = session.get(WorkerQuality, (project.id, worker.id))  # identity map: no new query
+    confusion = scoring.confusion_of(wq, scoring.n_labels(scoring.labels_of(project)))
+
+    def rank(rows: Sequence[Any]) -> list[Any]:
+        return scoring.order_for_worker(project, rows, confusion, now=now)
+
+    return rank
+
+
+def live_lease(
+    session: Session, worker_id: int, project_id: int, latest: Any | None, *, now: datetime
+) -> int | None:
+    """The worker's live lease to hand back: the newest assignment if live, else the
+    oldest live one among their recent assignments (several pushed leases are served one
+    after another); None when they have none."""
+    if latest is None:
+        return None
+    if latest.status == AssignmentStatus.active and latest.lease_expires_at > now:
+        return int(latest.id)
+    return repository.oldest_live(session, worker_id, project_id, now=now)
+
+
 def claim_first(
     session: Session, worker: User, project: Project, *, now: datetime, position: Position
 ) -> Assignment | None:
+    pick = picker(session, worker, project, now=now)
     # PostgreSQL: first pass skips rows other transactions are claiming (no queueing on a
     # hot row); if that finds nothing, a second pass waits for them, so a worker is never
     # told "no task" just because the open tasks were momentarily locked.
     if session.get_bind().dialect.name == "postgresql":
-        found = _scan(session, worker, project, now=now, skip_locked=True, position=position)
+        found = _scan(session, worker, project, pick, _Pass(now, True, position))
         if found is not None:
             return found
-    return _scan(session, worker, project, now=now, skip_locked=False, position=position)
+    return _scan(session, worker, project, pick, _Pass(now, False, position))
+
+
+@dataclass(frozen=True)
+class _Pass:
+    now: datetime
+    skip_locked: bool
+    position: Position
 
 
 def _scan(
-    session: Session,
-    worker: User,
-    project: Project,
-    *,
-    now: datetime,
-    skip_locked: bool,
-    position: Position,
+    session: Session, worker: User, project: Project, pick: Picker, scan: _Pass
 ) -> Assignment | None:
-    """Claim the first eligible task in pick order.
+    """Claim the best eligible task, window by window in pick order.
 
     The scan starts after the worker's last claimed task (a keyset cursor), so a worker
     who already answered many tasks does not re-walk them on every request; when nothing
     is left after the cursor, and on every ``FULL_SCAN_EVERY``-th request, it starts from
     the top, which also picks up released tasks and new high-priority ones.
     """
+    position = scan.position
     start = position.cursor if position.seed % FULL_SCAN_EVERY else None
     if start is not None:
-        found = _walk(session, worker, project, now=now, skip_locked=skip_locked, after=start)
+        found = _walk(session, worker, project, pick, scan, after=start)
         if found is not None:
             return found
-    return _walk(session, worker, project, now=now, skip_locked=skip_locked, after=None)
+    return _walk(session, worker, project, pick, scan, after=None)
 
 
 def _walk(
     session: Session,
     worker: User,
     project: Project,
+    pick: Picker,
+    scan: _Pass,
     *,
-    now: datetime,
-    skip_locked: bool,
     after: tuple[int, int] | None,
 ) -> Assignment | None:
-    skills = set(worker.skills)
-    too_hard = _escalation(session, project, worker)
     for _ in range(MAX_WINDOWS):
         rows = repository.candidates(
-            session, project.id, worker.id, now=now, after=after, skip_locked=skip_locked
+            session, project.id, worker.id, now=scan.now, after=after, skip_locked=scan.skip_locked
         )
-        for row in rows:
-            if set(row.required_skills or ()) <= skills and not too_hard(row):
-                claimed = _try_claim(session, worker, project, row, now=now)
-                if claimed is not None:
-                    return claimed
+        for row in pick.choose(rows):
+            claimed = claim_task(session, worker, project, row, now=scan.now)
+            if claimed is not None:
+                return claimed
         if len(rows) < repository.CANDIDATE_WINDOW:
             return None
         after = (rows[-1].priority, rows[-1].id)
     return None
+
+
+def claim_control_if_due(
+    session: Session, worker: User, project: Project, *, now: datetime, position: Position
+) -> Assignment | None:
+    """A control task when the worker is qualifying (only controls until they have
+    answered the qualification's count) or when the control-rate draw says so."""
+    qualifying = quality.in_qualification(session, project, worker.id)
+    if not qualifying and not quality.wants_control(project, worker.id, position.seed):
+        return None
+    found = claim_control(session, worker, project, now=now, n_seen=position.seed)
+    if found is None and qualifying:
+        raise NoTaskAvailable(
+            f"project {project.id} asks for a qualification test first, and it has no"
+            " control task left for you; ask the requester to add control tasks"
+        )
+    return found
 
 
 def claim_control(
@@ -131,9 +201,11 @@ def _escalation(session: Session, project: Project, worker: User) -> Callable[[A
     return hard
 
 
-def _try_claim(
+def claim_task(
     session: Session, worker: User, project: Project, row: Any, *, now: datetime
 ) -> Assignment | None:
+    """Lease ``row`` (id, reward_cents) to the worker through the conditional slot UPDATE;
+    None if its last slot went to someone else or the worker already had it."""
     reward = project.reward_cents if row.reward_cents is None else row.reward_cents
     savepoint = session.begin_nested()
     try:

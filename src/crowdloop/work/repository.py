@@ -11,6 +11,8 @@ from crowdloop.projects.models import Project, Task
 from crowdloop.work.models import Assignment, AssignmentStatus
 
 CANDIDATE_WINDOW = 32
+# How far back next-task looks for a live lease (a push gives each worker at most this).
+LIVE_LOOKBACK = 64
 # Assignments a worker may still answer: fresh leases and work sent back for rework.
 LIVE = (AssignmentStatus.active, AssignmentStatus.rework)
 
@@ -34,6 +36,8 @@ def candidates(
             Task.reward_cents,
             Task.n_answers,
             Task.confidence,
+            Task.result,
+            Task.deadline,
         )
         .where(Task.project_id == project_id, Task.slots > 0, ~seen)
         .where(or_(Task.deadline.is_(None), Task.deadline > now))
@@ -99,6 +103,26 @@ def latest_for_worker(session: Session, worker_id: int, project_id: int) -> Any 
         .limit(1)
     )
     return session.execute(query).first()
+
+
+def oldest_live(session: Session, worker_id: int, project_id: int, *, now: datetime) -> int | None:
+    """The oldest unexpired active lease among the worker's ``LIVE_LOOKBACK`` newest
+    assignments in the project (pushed leases), or None. A bounded index range."""
+    recent = (
+        select(Assignment.id, Assignment.status, Assignment.lease_expires_at)
+        .where(Assignment.worker_id == worker_id, Assignment.project_id == project_id)
+        .order_by(Assignment.id.desc())
+        .limit(LIVE_LOOKBACK)
+        .subquery()
+    )
+    query = (
+        select(recent.c.id)
+        .where(recent.c.status == AssignmentStatus.active, recent.c.lease_expires_at > now)
+        .order_by(recent.c.id)
+        .limit(1)
+    )
+    found = session.scalar(query)
+    return None if found is None else int(found)
 
 
 def return_slot(session: Session, task_id: int) -> None:

@@ -43,12 +43,9 @@ def next_assignment(
     """Give the worker an assignment on the project (their live one, if they have one)."""
     now = now or utcnow()
     latest = repository.latest_for_worker(session, worker.id, project.id)
-    if (
-        latest is not None
-        and latest.status == AssignmentStatus.active
-        and latest.lease_expires_at > now
-    ):
-        current = session.get(Assignment, latest.id)
+    live = claiming.live_lease(session, worker.id, project.id, latest, now=now)
+    if live is not None:
+        current = session.get(Assignment, live)
         assert current is not None
         return current
     quality.check_not_blocked(session, project, worker.id, now)
@@ -61,9 +58,7 @@ def next_assignment(
         seed=0 if latest is None else int(latest.id),
         cursor=None if latest is None else (int(latest.priority), int(latest.task_id)),
     )
-    assignment = None
-    if quality.wants_control(project, worker.id, position.seed):
-        assignment = claiming.claim_control(session, worker, project, now=now, n_seen=position.seed)
+    assignment = claiming.claim_control_if_due(session, worker, project, now=now, position=position)
     if assignment is None:
         assignment = claiming.claim_first(session, worker, project, now=now, position=position)
     if assignment is None and expire_leases(session, project, now=now):

@@ -1,0 +1,1 @@
+"""Allocation in the live platform: value-ordered pulls, push assignment, status."""
