@@ -8,7 +8,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from crowdloop import __version__, web
-from crowdloop.api import accounts, errors, projects, quality, results, transfer, work
+from crowdloop.ai.jobs import AiJobRunner
+from crowdloop.api import accounts, ai, errors, projects, quality, results, transfer, work
 from crowdloop.config import Settings
 from crowdloop.quality.jobs import JobRunner
 from crowdloop.storage.engine import Database, make_database
@@ -26,9 +27,15 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
         if settings.refit_interval_seconds > 0:
             runner = JobRunner(database, settings.refit_interval_seconds)
             runner.start()
+        ai_runner = None
+        if settings.ai_interval_seconds > 0:
+            ai_runner = AiJobRunner(database, settings.ai_interval_seconds)
+            ai_runner.start()
         yield
         if runner is not None:
             runner.stop()
+        if ai_runner is not None:
+            ai_runner.stop()
         if db is None:
             database.dispose()
 
@@ -44,7 +51,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.db = database
     errors.install(app)
-    for module in (accounts, projects, work, results, transfer, quality):
+    for module in (accounts, projects, work, results, transfer, quality, ai):
         app.include_router(module.router, prefix=API_PREFIX)
     web.install(app)
 

@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     refit_interval_seconds: float = Field(
         30, ge=0, description="How often the server re-fits truth inference; 0 turns it off."
     )
+    ai_interval_seconds: float = Field(
+        0, ge=0, description="How often the server runs AI training and audits; 0 turns it off."
+    )
     max_upload_mb: int = Field(2048, ge=1, description="Largest accepted import upload, MiB.")
 
     @model_validator(mode="after")

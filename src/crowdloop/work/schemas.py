@@ -5,6 +5,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from crowdloop.ai.schemas import Suggestion
 from crowdloop.quality.schemas import ControlFeedback
 from crowdloop.work.models import AssignmentStatus
 
@@ -26,6 +27,9 @@ class AssignmentRead(BaseModel):
     review: str | None = None
     review_reason: str | None = None
     data: dict[str, Any]
+    suggestion: Suggestion | None = Field(
+        None, description="The model's label, only where the project shows suggestions."
+    )
 
 
 class AnswerSubmit(BaseModel):

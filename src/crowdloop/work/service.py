@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from crowdloop.accounts.models import User
+from crowdloop.ai import service as ai
 from crowdloop.algorithms.allocation.overlap import OverlapPolicy
 from crowdloop.errors import Conflict, Gone, NoTaskAvailable, NotFound, PermissionDenied
 from crowdloop.projects import access
@@ -259,4 +260,5 @@ def to_read(session: Session, assignment: Assignment) -> AssignmentRead:
         review=assignment.review,
         review_reason=assignment.review_reason,
         data=task.data,
+        suggestion=ai.suggestion(session, task),
     )

@@ -1,0 +1,132 @@
+"""Background AI work: audit checks, retraining after new labels, batched prediction.
+
+Like ``crowdloop.quality.jobs``: runs in every server process (``AiJobRunner``) when
+``ai_interval_seconds`` > 0. A cycle fits in a read-only unit (no write lock held while
+the maths runs), then writes predictions in short units of one page each, so the status
+shows progress and human work never waits on the model.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from crowdloop.ai import acceptance, repository, service, training
+from crowdloop.ai.models import ModelVersion
+from crowdloop.errors import CrowdloopError
+from crowdloop.projects.models import Project, ProjectStatus
+from crowdloop.storage.engine import Database
+from crowdloop.storage.uow import unit_of_work
+
+log = logging.getLogger(__name__)
+
+
+def enabled_projects(session: Session) -> list[int]:
+    query = select(Project.id, Project.ai_config).where(
+        Project.status == ProjectStatus.active, Project.task_type == "single_choice"
+    )
+    return [r.id for r in session.execute(query) if (r.ai_config or {}).get("enabled")]
+
+
+def due_for_training(session: Session, project: Project) -> bool:
+    config, state = service.config_of(project), service.state_of(project)
+    latest = repository.latest_version(session, project.id, ready=False)
+    if config.model == "http":
+        return latest is None
+    new = repository.count_trainable(session, project.id) - state.labels_at_training
+    return new >= config.retrain_after
+
+
+def check_audit(db: Database, project_id: int) -> None:
+    with unit_of_work(db) as session:
+        project = session.get(Project, project_id)
+        if project is None:
+            return
+        config, state = service.config_of(project), service.state_of(project)
+        acceptance.check_audit(session, project, config, state)
+        service.save(project, config, state)
+
+
+def cycle(db: Database, project_id: int) -> int | None:
+    """One retraining of a project, split into short units; returns the version id."""
+    with unit_of_work(db) as session:
+        project = session.get(Project, project_id)
+        if project is None or not due_for_training(session, project):
+            return None
+        config, state = service.config_of(project), service.state_of(project)
+        upto = acceptance.mark_heldout(session, project, config, state)
+        service.save(project, config, state)
+    with unit_of_work(db, write=False) as session:
+        project = session.get(Project, project_id)
+        assert project is not None
+        fitted = training.fit(session, project, config)
+    with unit_of_work(db) as session:
+        project = session.get(Project, project_id)
+        assert project is not None
+        version_id = training.start_version(session, project, fitted).id
+    try:
+        _predict_and_finish(db, project_id, version_id, fitted, upto)
+    except CrowdloopError as exc:
+        with unit_of_work(db) as session:
+            training.fail(session, version_id, exc.detail)
+        raise
+    return version_id
+
+
+def _predict_and_finish(
+    db: Database, project_id: int, version_id: int, fitted: training.Fitted, upto: int
+) -> None:
+    after: int | None = 0
+    while after is not None:
+        with unit_of_work(db) as session:
+            version = session.get(ModelVersion, version_id)
+            assert version is not None
+            after = acceptance.predict_page(session, version, fitted.model, after, upto)
+    with unit_of_work(db) as session:
+        project, version = session.get(Project, project_id), session.get(ModelVersion, version_id)
+        assert project is not None
+        assert version is not None
+        config, state = service.config_of(project), service.state_of(project)
+        acceptance.finish(session, project, version, config, state)
+        state.labels_at_training = fitted.n_trainable
+        service.save(project, config, state)
+
+
+def run_due(db: Database) -> list[int]:
+    """Audit every AI project, retrain those with enough new labels; new version ids."""
+    with unit_of_work(db, write=False) as session:
+        due = enabled_projects(session)
+    made = []
+    for project_id in due:
+        try:
+            check_audit(db, project_id)
+            version_id = cycle(db, project_id)
+        except CrowdloopError as exc:
+            log.warning("AI cycle of project %s skipped: %s", project_id, exc.detail)
+            continue
+        if version_id is not None:
+            made.append(version_id)
+    return made
+
+
+class AiJobRunner:
+    """A daemon thread that calls ``run_due`` every ``interval`` seconds."""
+
+    def __init__(self, db: Database, interval: float) -> None:
+        self.db, self.interval = db, interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="crowdloop-ai", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=self.interval + 5)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            run_due(self.db)

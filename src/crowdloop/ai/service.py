@@ -1,0 +1,143 @@
+"""AI rules of a project: config, train-predict-certify-accept, suggestions, signals."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from crowdloop.ai import acceptance, repository, training
+from crowdloop.ai.backends.embeddings import embeddings_available
+from crowdloop.ai.models import ModelVersion, TaskRole
+from crowdloop.ai.schemas import AiConfig, AiConfigUpdate, AiState, Suggestion
+from crowdloop.ai.training import Progress, _quiet
+from crowdloop.algorithms.uncertainty import uncertainty
+from crowdloop.errors import Conflict, InvalidInput
+from crowdloop.projects.models import Project, Task
+
+__all__ = [
+    "config_of",
+    "model_confidence",
+    "model_uncertainty",
+    "run",
+    "save",
+    "state_of",
+    "suggestion",
+    "update_config",
+]
+
+
+def config_of(project: Project) -> AiConfig:
+    raw = {k: v for k, v in (project.ai_config or {}).items() if k != "state"}
+    return AiConfig.model_validate(raw)
+
+
+def state_of(project: Project) -> AiState:
+    return AiState.model_validate((project.ai_config or {}).get("state", {}))
+
+
+def save(project: Project, config: AiConfig, state: AiState) -> None:
+    project.ai_config = {**config.model_dump(mode="json"), "state": state.model_dump(mode="json")}
+
+
+def update_config(session: Session, project: Project, update: AiConfigUpdate) -> AiConfig:
+    """Merge a partial update and validate it whole; nothing changes on bad input."""
+    current, state = config_of(project), state_of(project)
+    merged = {**current.model_dump(), **update.model_dump(exclude_unset=True)}
+    try:
+        config = AiConfig.model_validate(merged)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise InvalidInput(f"{where + ': ' if where else ''}{first['msg']}") from None
+    if config.enabled or config.model != "tfidf":
+        training.project_labels(project)
+    if config.model == "embeddings" and (reason := embeddings_available()) is not None:
+        raise InvalidInput(f"model 'embeddings' needs the extra crowdloop[ai]: {reason}")
+    if update.auto_accept and state.stopped_reason is not None:
+        _restart_audit(session, project, state)
+    save(project, config, state)
+    session.flush()
+    return config
+
+
+def _restart_audit(session: Session, project: Project, state: AiState) -> None:
+    """The requester turned auto-acceptance back on: a fresh audit starts."""
+    latest = repository.latest_version(session, project.id, ready=False)
+    state.audit_after_version_id = latest.id if latest is not None else 0
+    state.stopped_reason = None
+    state.stopped_at = None
+
+
+def run(session: Session, project: Project, *, progress: Progress = _quiet) -> ModelVersion:
+    """Train (or connect the server), predict open and held-out tasks, certify, and
+    auto-accept when allowed. One unit of work (the API, the CLI); the job splits it."""
+    config, state = config_of(project), state_of(project)
+    if not config.enabled:
+        raise Conflict("AI is off for this project: enable it first (ai config --enable)")
+    upto = acceptance.mark_heldout(session, project, config, state)
+    fitted = training.fit(session, project, config, progress=progress)
+    version = training.start_version(session, project, fitted)
+    acceptance.predict_all(session, version, fitted.model, upto, progress)
+    acceptance.finish(session, project, version, config, state)
+    state.labels_at_training = fitted.n_trainable
+    save(project, config, state)
+    session.flush()
+    return version
+
+
+def suggestion(session: Session, task: Task) -> Suggestion | None:
+    """The model's label for a worker, or None: hidden-suggestion projects, held-out,
+    audit and control tasks never get one (their answers must stay independent)."""
+    project = session.get(Project, task.project_id)
+    raw = (project.ai_config or {}) if project is not None else {}
+    if not (raw.get("enabled") and raw.get("show_suggestions")) or task.is_control:
+        return None
+    share = float(raw.get("holdout_share", 0.1))
+    if acceptance.is_heldout(task.project_id, task.id, share):
+        return None
+    if repository.role_of(session, task.id) is not None:
+        return None
+    row = repository.latest_prediction(session, task.id)
+    if row is None or row.label is None or row.confidence is None:
+        return None
+    return Suggestion(
+        label=row.label, confidence=row.confidence, model_version=f"v{row.version} {row.name}"
+    )
+
+
+def model_confidence(
+    session: Session, project_id: int, task_ids: Sequence[int]
+) -> dict[int, float | None]:
+    """Top-class probability of the current model per task (None: no prediction).
+
+    The allocation signal for active learning: low confidence means a person's answer is
+    worth more. Tasks without a stored prediction are absent from the result."""
+    version = repository.latest_version(session, project_id)
+    if version is None or not task_ids:
+        return {}
+    return repository.confidences(session, version.id, task_ids)
+
+
+def model_uncertainty(
+    session: Session, project_id: int, task_ids: Sequence[int]
+) -> dict[int, float]:
+    """Margin uncertainty in [0, 1] per task (1 - top + second probability); tasks
+    without a prediction get ``inf``, so they rank first for people."""
+    version = repository.latest_version(session, project_id)
+    rows = repository.probabilities(session, version.id, task_ids) if version else {}
+    scores: dict[int, float] = {}
+    for task_id in task_ids:
+        proba = rows.get(task_id)
+        if proba is None:
+            scores[task_id] = float("inf")
+        else:
+            scores[task_id] = float(uncertainty(np.asarray([proba], dtype=np.float64))[0])
+    return scores
+
+
+def role_counts(session: Session, project_id: int) -> dict[str, Any]:
+    return {role.value: repository.count_role(session, project_id, role) for role in TaskRole}

@@ -1,0 +1,84 @@
+"""What a requester sees about a project's model: version, certificate, audit, server."""
+
+from __future__ import annotations
+
+import math
+
+from sqlalchemy.orm import Session
+
+from crowdloop.ai import acceptance, repository, training
+from crowdloop.ai.backends.http import HttpPrelabeler
+from crowdloop.ai.models import ModelStatus, ModelVersion, TaskRole
+from crowdloop.ai.schemas import AiConfig, AiState, AiStatus, AuditRead
+from crowdloop.ai.service import config_of, state_of
+from crowdloop.projects.models import Project
+
+HEALTH_TIMEOUT = 2.0
+
+
+def status(session: Session, project: Project, *, check_server: bool = True) -> AiStatus:
+    config, state = config_of(project), state_of(project)
+    latest = repository.latest_version(session, project.id, ready=False)
+    ready = repository.latest_version(session, project.id)
+    out = AiStatus(
+        project_id=project.id,
+        enabled=config.enabled,
+        model=config.model,
+        state="never trained" if latest is None else latest.status.value,
+        auto_accept=config.auto_accept,
+        n_heldout=repository.count_role(session, project.id, TaskRole.heldout),
+        n_heldout_labelled=repository.count_labelled_heldout(session, project.id),
+        n_auto_accepted=repository.count_role(session, project.id, TaskRole.auto),
+        n_audit=repository.count_role(session, project.id, TaskRole.audit),
+        new_labels_since_training=max(
+            repository.count_trainable(session, project.id) - state.labels_at_training, 0
+        ),
+        auto_accept_stopped=state.stopped_reason is not None,
+        stopped_reason=state.stopped_reason,
+        certificate_status="no model trained yet",
+    )
+    if latest is not None:
+        _version_fields(out, latest, ready)
+    _audit_fields(out, session, project, config, state)
+    if config.model == "http" and check_server:
+        _server_fields(out, project, config)
+    return out
+
+
+def _version_fields(out: AiStatus, latest: ModelVersion, ready: ModelVersion | None) -> None:
+    out.detail = latest.detail
+    if latest.status == ModelStatus.training:
+        out.detail = f"predicting: {latest.n_predicted} tasks done"
+    current = ready or latest
+    out.version = current.version
+    out.model_version = f"v{current.version} {current.name}"
+    out.trained_at, out.n_train, out.n_predicted = (
+        current.trained_at,
+        current.n_train,
+        current.n_predicted,
+    )
+    cert = current.certificate or {}
+    out.certified = bool(cert.get("certified"))
+    out.certificate_status = str(cert.get("status", "not certified yet"))
+    out.threshold = current.threshold
+
+
+def _audit_fields(
+    out: AiStatus, session: Session, project: Project, config: AiConfig, state: AiState
+) -> None:
+    result = acceptance.audit_result(session, project, config, state)
+    out.audit = AuditRead(
+        n_audited=result.n_audited,
+        n_correct=result.n_correct,
+        accuracy=None if math.isnan(result.accuracy) else result.accuracy,
+        lower_bound=result.lower_bound,
+        upper_bound=result.upper_bound,
+        stop=result.stop,
+        status=result.status,
+    )
+
+
+def _server_fields(out: AiStatus, project: Project, config: AiConfig) -> None:
+    labels = training.project_labels(project)
+    health = HttpPrelabeler(str(config.url), labels, timeout=HEALTH_TIMEOUT).health()
+    out.server_state, out.server_detail = health.state, health.detail
