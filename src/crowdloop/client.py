@@ -90,6 +90,18 @@ class Client:
         path = f"/assignments/{assignment_id}/submit"
         return dict(self.request("POST", path, json={"answer": answer}, params={"next": next}))
 
+    def upload_file(self, assignment_id: int, filename: str, content: bytes) -> dict[str, Any]:
+        """Upload a file answer; submit ``{"upload_id": <returned id>}`` afterwards."""
+        files = {"file": (filename, content)}
+        return dict(self.request("POST", f"/assignments/{assignment_id}/files", files=files))
+
+    def download_file(self, upload_id: int) -> bytes:
+        response = self.http.get(f"{API}/uploads/{upload_id}/content", headers=self.headers)
+        if response.status_code >= 400:
+            body = response.json() if response.content else {}
+            raise ApiError(response.status_code, body.get("error", ""), body.get("detail"))
+        return bytes(response.content)
+
     def skip(self, assignment_id: int) -> dict[str, Any]:
         return dict(self.request("POST", f"/assignments/{assignment_id}/skip"))
 

@@ -108,18 +108,56 @@ class Text(_Schema):
         return value.strip()
 
 
-AnswerSchema = Annotated[SingleChoice | MultipleChoice | Rating | Text, Field(discriminator="type")]
-_adapter: TypeAdapter[SingleChoice | MultipleChoice | Rating | Text] = TypeAdapter(AnswerSchema)
-TASK_TYPES = ("single_choice", "multiple_choice", "rating", "text")
+MAX_FILE_BYTES = 50 * 1024 * 1024
+EXTENSION = r"^\.[a-z0-9]{1,10}$"
 
 
-def parse_schema(raw: dict[str, Any]) -> SingleChoice | MultipleChoice | Rating | Text:
+class File(_Schema):
+    """Upload one file (a larger deliverable). The file goes to
+    ``POST /assignments/{id}/files`` first; the answer then names the upload:
+    ``{"upload_id": ..., "filename": ..., "size": ...}`` (checked to be the worker's own
+    upload on that assignment when the answer is submitted)."""
+
+    type: Literal["file"] = "file"
+    extensions: list[Annotated[str, Field(pattern=EXTENSION)]] = Field(
+        min_length=1, max_length=50, description='Allowed, lower case with the dot: [".pdf"].'
+    )
+    max_bytes: int = Field(10 * 1024 * 1024, ge=1, le=MAX_FILE_BYTES)
+
+    def check_file(self, filename: str, size: int) -> None:
+        """Refuse a file of a type or size the project does not take."""
+        suffix = "." + filename.rsplit(".", 1)[1].lower() if "." in filename else ""
+        if suffix not in self.extensions:
+            allowed = ", ".join(self.extensions)
+            raise InvalidInput(f"{filename!r}: this project takes {allowed} files")
+        if size == 0:
+            raise InvalidInput(f"{filename!r} is empty")
+        if size > self.max_bytes:
+            raise InvalidInput(f"{filename!r} is larger than the limit of {self.max_bytes} bytes")
+
+    def validate_answer(self, value: Any) -> dict[str, Any]:
+        upload_id = value.get("upload_id") if isinstance(value, dict) else None
+        if isinstance(upload_id, bool) or not isinstance(upload_id, int):
+            raise InvalidInput(
+                'answer must name an upload: {"upload_id": <id from POST .../files>}'
+            )
+        return {"upload_id": upload_id}
+
+
+Schema = SingleChoice | MultipleChoice | Rating | Text | File
+AnswerSchema = Annotated[Schema, Field(discriminator="type")]
+_adapter: TypeAdapter[Schema] = TypeAdapter(AnswerSchema)
+TASK_TYPES = ("single_choice", "multiple_choice", "rating", "text")  # set by CLI flags
+ALL_TYPES = (*TASK_TYPES, "file")
+
+
+def parse_schema(raw: dict[str, Any]) -> Schema:
     """Build a schema object from its stored JSON form (cached: it runs on every answer)."""
     return _parse_cached(json.dumps(raw, sort_keys=True))
 
 
 @functools.lru_cache(maxsize=1024)
-def _parse_cached(raw: str) -> SingleChoice | MultipleChoice | Rating | Text:
+def _parse_cached(raw: str) -> Schema:
     return _adapter.validate_json(raw)
 
 

@@ -62,4 +62,6 @@ def aggregate(schema: dict[str, Any], answers: Sequence[Any]) -> Aggregate | Non
         return multiple_choice(answers, schema["labels"])
     if kind == "rating":
         return rating([float(a) for a in answers], schema["min"], schema["max"])
+    if kind == "file":
+        return None  # files are deliverables to review, not votes to aggregate
     return text(answers)

@@ -15,6 +15,7 @@ from crowdloop.web import (
     auth,
     dashboard,
     events,
+    files,
     imports,
     requester,
     results,
@@ -26,6 +27,17 @@ STATIC = Path(__file__).resolve().parent / "static"
 
 
 def install(app: FastAPI) -> None:
-    for module in (auth, worker, requester, dashboard, results, imports, events, admin, workers):
+    for module in (
+        auth,
+        worker,
+        requester,
+        dashboard,
+        results,
+        imports,
+        events,
+        admin,
+        workers,
+        files,
+    ):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from crowdloop.projects.answer_schema import TASK_TYPES
+from crowdloop.projects.answer_schema import ALL_TYPES
 from crowdloop.web import quality_form
 
 CHOICE_TYPES = ("single_choice", "multiple_choice")
@@ -112,7 +112,7 @@ def field_for(
         return quality_form.field_for(loc[1:], values or {})
     if loc[0] != "answer_schema":
         return str(loc[0])
-    rest = [str(part) for part in loc[1:] if part not in TASK_TYPES]
+    rest = [str(part) for part in loc[1:] if part not in ALL_TYPES]
     if rest:
         return SCHEMA_FIELDS.get(rest[0], "task_type")
     if len(loc) == 1:

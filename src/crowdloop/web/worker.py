@@ -30,6 +30,7 @@ from crowdloop.web.deps import (
     render,
     require_role,
 )
+from crowdloop.web.files import file_answer
 from crowdloop.web.suggest import suggestion_of
 from crowdloop.work import service as work
 from crowdloop.work.models import Assignment, AssignmentStatus
@@ -184,17 +185,23 @@ def _next_context(
     return context
 
 
+def _answer(session: Session, user: User, job: tuple[str, int], form: Any) -> Any:
+    task_type, assignment_id = job
+    if task_type == "file":
+        return file_answer(session, user, assignment_id, form)
+    return parse_answer(task_type, form)
+
+
 @router.post("/work/assignments/{assignment_id}/submit")
 def submit(
     request: Request, assignment_id: int, user: PostingUser, session: WriteSession, form: FormDep
 ) -> Response:
     """Record the answer and lease the next task in the same transaction."""
     assignment, project = _owned(session, user, assignment_id)
+    job = (project.task_type, assignment.id)
     notice, feedback = None, None
     try:
-        _, feedback = work.submit(
-            session, user, assignment.id, parse_answer(project.task_type, form)
-        )
+        _, feedback = work.submit(session, user, assignment.id, _answer(session, user, job, form))
     except InvalidInput as exc:
         context = _stream_context(session, user, project, assignment)
         context["error"] = exc.detail

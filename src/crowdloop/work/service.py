@@ -21,6 +21,7 @@ from crowdloop.accounts.models import User
 from crowdloop.ai import service as ai
 from crowdloop.algorithms.allocation.overlap import OverlapPolicy
 from crowdloop.errors import Conflict, Gone, NoTaskAvailable, NotFound, PermissionDenied
+from crowdloop.files import service as files
 from crowdloop.projects import access
 from crowdloop.projects.answer_schema import parse_schema
 from crowdloop.projects.models import Project, Task
@@ -127,6 +128,8 @@ def submit(
     project = session.get(Project, assignment.project_id)
     assert project is not None
     value = parse_schema(project.answer_schema).validate_answer(answer)
+    if project.task_type == "file":  # the worker's own upload on this assignment
+        value = files.answer_of(session, assignment, value)
     _check_live(session, assignment, now)
     if not repository.finish(
         session, assignment.id, AssignmentStatus.submitted, now=now, answer=value

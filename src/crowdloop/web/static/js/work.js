@@ -78,6 +78,26 @@
     post(form);
   });
 
+  // File answers: a file dropped anywhere on the drop zone goes into its file input.
+  stream.addEventListener("dragover", function (event) {
+    var zone = event.target.closest && event.target.closest("#dropzone");
+    if (!zone) return;
+    event.preventDefault();
+    zone.classList.add("over");
+  });
+  stream.addEventListener("dragleave", function (event) {
+    var zone = event.target.closest && event.target.closest("#dropzone");
+    if (zone) zone.classList.remove("over");
+  });
+  stream.addEventListener("drop", function (event) {
+    var zone = event.target.closest && event.target.closest("#dropzone");
+    if (!zone || !event.dataTransfer.files.length) return;
+    event.preventDefault();
+    zone.classList.remove("over");
+    zone.querySelector("input[type=file]").files = event.dataTransfer.files;
+    zone.querySelector(".hint").textContent = "Ready: " + event.dataTransfer.files[0].name + ". Press Submit.";
+  });
+
   function choose(form, index) {
     var inputs = form.querySelectorAll("input[name=answer]");
     var input = inputs[index];

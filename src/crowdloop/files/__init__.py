@@ -1,0 +1,1 @@
+"""Files workers upload as answers (larger deliverables), stored in the database."""
