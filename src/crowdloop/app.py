@@ -9,7 +9,18 @@ from fastapi import FastAPI
 
 from crowdloop import __version__, web
 from crowdloop.ai.jobs import AiJobRunner
-from crowdloop.api import accounts, ai, errors, files, projects, quality, results, transfer, work
+from crowdloop.api import (
+    accounts,
+    ai,
+    allocation,
+    errors,
+    files,
+    projects,
+    quality,
+    results,
+    transfer,
+    work,
+)
 from crowdloop.config import Settings
 from crowdloop.quality.jobs import JobRunner
 from crowdloop.storage.engine import Database, make_database
@@ -51,7 +62,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.db = database
     errors.install(app)
-    for module in (accounts, projects, work, results, transfer, quality, ai, files):
+    for module in (accounts, projects, work, results, transfer, quality, ai, files, allocation):
         app.include_router(module.router, prefix=API_PREFIX)
     web.install(app)
 

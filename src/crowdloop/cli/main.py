@@ -9,6 +9,7 @@ import typer
 from crowdloop import __version__
 from crowdloop.cli import (
     aggregate,
+    assign,
     db,
     demo,
     projects,
@@ -69,6 +70,7 @@ serve.register(app)
 demo.register(app)
 transfer.register(app)
 aggregate.register(app)
+assign.register(app)
 replay.register(app)
 simulate.register(app)
 simulate_ai.register(app)

@@ -82,7 +82,7 @@ class QualityConfig(BaseModel):
     )
     rules: list[QualityRule] = Field(default_factory=list)
     qualification: Qualification | None = Field(
-        None, description="Control tasks a new worker must pass first (see docs/quality.md)."
+        None, description="Control tasks a new worker must pass first (see docs/allocation.md)."
     )
     allocation: Literal["value", "priority"] = Field(
         "value", description="Next-task order: matching score M(t, u), or plain priority."

@@ -1,0 +1,182 @@
+"""Push assignment: candidate edges (open tasks x workers), valued by M(t, u), solved by
+``algorithms.allocation.solve.assign``, leased through the same conditional slot claim as
+next-task, so overlap is never exceeded and a (task, worker) pair never repeats."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from sqlalchemy.orm import Session
+
+from crowdloop.accounts.models import User
+from crowdloop.algorithms.allocation.solve import assign
+from crowdloop.allocation import repository, scoring
+from crowdloop.allocation.candidates import Graph, candidate_graph
+from crowdloop.allocation.schemas import AssignRequest, AssignResult, PlannedAssignment
+from crowdloop.errors import Conflict, InvalidInput, NoTaskAvailable
+from crowdloop.projects import access
+from crowdloop.projects.models import Project, ProjectStatus
+from crowdloop.quality import service as quality
+from crowdloop.quality.models import WorkerQuality
+from crowdloop.storage.types import utcnow
+from crowdloop.work import claiming
+
+POOL_PER_LEASE = 4  # open tasks fetched per requested lease
+POOL_MIN, POOL_MAX = 1_000, 200_000
+
+
+def push(
+    session: Session,
+    user: User,
+    project_id: int,
+    request: AssignRequest,
+    *,
+    now: datetime | None = None,
+) -> AssignResult:
+    """Plan (and unless ``dry_run``, lease) assignments for the project's workers."""
+    now = now or utcnow()
+    project = access.for_manager(session, user, project_id)
+    _check_project(project, now)
+    workers = _workers(session, project, request, now)
+    caps = _capacities(workers, request)
+    limit = int(np.clip(caps.sum() * POOL_PER_LEASE, POOL_MIN, POOL_MAX))
+    pool = repository.open_pool(session, project.id, now=now, limit=limit)
+    if not pool:
+        raise Conflict(f"project {project.id} has no open tasks to assign")
+    graph = candidate_graph(session, project, pool, workers, k=request.candidates)
+    value = _values(session, project, pool, workers, graph, now)
+    chosen = assign(
+        graph.task_idx,
+        graph.worker_idx,
+        value,
+        n_tasks=len(pool),
+        n_workers=len(workers),
+        task_capacity=np.array([int(r.slots) for r in pool], dtype=np.int64),
+        worker_capacity=caps,
+        method=request.method,
+    )
+    plan = [
+        PlannedAssignment(
+            worker_id=workers[int(graph.worker_idx[i])].id,
+            task_id=int(pool[int(graph.task_idx[i])].id),
+            value=float(value[i]),
+        )
+        for i in chosen.tolist()
+    ]
+    result = AssignResult(
+        project_id=project.id,
+        dry_run=request.dry_run,
+        workers=len(workers),
+        tasks_considered=len(pool),
+        candidate_edges=int(graph.task_idx.size),
+        planned=len(plan),
+        created=0,
+        lost_races=0,
+        budget_exhausted=False,
+        assignments=plan,
+    )
+    if not request.dry_run:
+        _lease(
+            session, project, {w.id: w for w in workers}, {int(r.id): r for r in pool}, result, now
+        )
+    return result
+
+
+def _check_project(project: Project, now: datetime) -> None:
+    if project.status != ProjectStatus.active:
+        raise Conflict(f"project {project.id} is {project.status.value}, not active")
+    if project.deadline is not None and project.deadline <= now:
+        raise Conflict(f"project {project.id} is past its deadline")
+
+
+def _workers(
+    session: Session, project: Project, request: AssignRequest, now: datetime
+) -> list[User]:
+    """The workers to plan for: the requested ones (each checked), else every allowed,
+    unblocked worker who is not still taking the qualification test."""
+    if request.worker_ids is None:
+        candidates = [
+            w
+            for w in repository.allowed_workers(session, project)
+            if set(project.required_skills) <= set(w.skills)
+        ]
+        repository.load_qualities(session, project.id, [w.id for w in candidates])
+        found = [w for w in candidates if _available(session, project, w, now) is None]
+        if not found:
+            raise Conflict(f"no worker is available for project {project.id} right now")
+        return found
+    ids = sorted(set(request.worker_ids))
+    found = repository.users(session, ids)
+    missing = sorted(set(ids) - {w.id for w in found})
+    if missing:
+        raise InvalidInput(f"unknown worker ids: {', '.join(map(str, missing))}")
+    repository.load_qualities(session, project.id, ids)
+    for worker in found:
+        if not access.worker_is_eligible(session, worker, project):
+            raise InvalidInput(f"user {worker.id} is not a worker allowed on project {project.id}")
+        reason = _available(session, project, worker, now)
+        if reason is not None:
+            raise InvalidInput(f"worker {worker.id} cannot get tasks now: {reason}")
+    if request.capacities and not set(request.capacities) <= set(ids):
+        extra = sorted(set(request.capacities) - set(ids))
+        raise InvalidInput(f"capacities name workers not in worker_ids: {extra}")
+    return sorted(found, key=lambda w: w.id)
+
+
+def _available(session: Session, project: Project, worker: User, now: datetime) -> str | None:
+    """Why the worker cannot be pushed work now (blocked, qualifying), or None."""
+    wq = session.get(WorkerQuality, (project.id, worker.id))
+    if wq is not None and wq.blocked_until is not None and wq.blocked_until > now:
+        return f"blocked until {wq.blocked_until.isoformat(timespec='minutes')}"
+    if quality.in_qualification(session, project, worker.id):
+        return "still taking the qualification test"
+    return None
+
+
+def _capacities(workers: Sequence[User], request: AssignRequest) -> NDArray[np.int64]:
+    per = request.capacities or {}
+    return np.array([per.get(w.id, request.capacity) for w in workers], dtype=np.int64)
+
+
+def _values(
+    session: Session,
+    project: Project,
+    pool: Sequence[Any],
+    workers: Sequence[User],
+    graph: Graph,
+    now: datetime,
+) -> NDArray[np.float64]:
+    k = scoring.n_labels(scoring.labels_of(project))
+    confusions = np.stack(
+        [scoring.confusion_of(session.get(WorkerQuality, (project.id, w.id)), k) for w in workers]
+    )
+    return scoring.pair_values(project, pool, confusions, graph.task_idx, graph.worker_idx, now=now)
+
+
+def _lease(
+    session: Session,
+    project: Project,
+    workers: dict[int, User],
+    tasks: dict[int, Any],
+    result: AssignResult,
+    now: datetime,
+) -> None:
+    """Lease the plan edge by edge through the conditional slot claim."""
+    for planned in result.assignments:
+        try:
+            lease = claiming.claim_task(
+                session, workers[planned.worker_id], project, tasks[planned.task_id], now=now
+            )
+        except NoTaskAvailable:  # the project's budget ran out
+            result.budget_exhausted = True
+            break
+        if lease is None:
+            result.lost_races += 1
+            continue
+        planned.assignment_id = lease.id
+        result.created += 1
+    result.assignments = [a for a in result.assignments if a.assignment_id is not None]
