@@ -1,14 +1,24 @@
 """The model's suggestion in the worker's task: a hint and a highlighted option, never
-preselected. Rendered from the view model directly (no database needed)."""
+preselected. Rendered from the view model directly, and end to end through
+``work.service.to_read`` with a stored prediction."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
+from sqlalchemy import select
+
+from crowdloop.accounts.models import Role
+from crowdloop.ai.models import ModelStatus, ModelVersion, Prediction
+from crowdloop.projects.models import Project, Task
+from crowdloop.storage.engine import Database
+from crowdloop.storage.uow import unit_of_work
 from crowdloop.web.deps import templates
 from crowdloop.web.suggest import SuggestionView, suggestion_of
+from tests.web.conftest import Browser
 
 SCHEMA = {"type": "single_choice", "labels": ["cat", "dog", "bird"]}
 
@@ -76,3 +86,50 @@ def test_rating_and_multiple_choice_options_are_highlighted() -> None:
     assert "Model suggests: <strong>b</strong><span" in html
     assert 'class="choice suggested"><input type="checkbox" name="answer" value="b"' in html
     assert "checked" not in html
+
+
+def _predict(db: Database, project: Project, label: str, *, shown: bool) -> None:
+    """A ready model version that predicts ``label`` at 87% for every task."""
+    with unit_of_work(db) as session:
+        found = session.get(Project, project.id)
+        assert found is not None
+        found.ai_config = {"enabled": True, "show_suggestions": shown, "holdout_share": 0}
+        version = ModelVersion(
+            project_id=found.id, version=1, kind="tfidf", name="tfidf", status=ModelStatus.ready
+        )
+        session.add(version)
+        session.flush()
+        for task in session.scalars(select(Task).where(Task.project_id == found.id)):
+            session.add(
+                Prediction(
+                    project_id=found.id,
+                    task_id=task.id,
+                    model_version_id=version.id,
+                    label=label,
+                    confidence=0.87,
+                )
+            )
+
+
+class TestInTheWorkspace:
+    def test_shown_where_the_project_shows_suggestions(
+        self, make_browser: Callable[..., Browser], project_of: Callable[..., Project], db: Database
+    ) -> None:
+        owner = make_browser(Role.requester)
+        project = project_of(owner.user, n_tasks=2, quality={"control_rate": 0})
+        labels = project.answer_schema["labels"]
+        _predict(db, project, labels[1], shown=True)
+        page = make_browser().get(f"/work/projects/{project.id}").text
+        assert f"Model suggests: <strong>{labels[1]}</strong> (87%)" in page
+        assert page.count("choice suggested") == 1
+        assert "checked" not in page
+
+    def test_hidden_where_the_project_hides_them(
+        self, make_browser: Callable[..., Browser], project_of: Callable[..., Project], db: Database
+    ) -> None:
+        owner = make_browser(Role.requester)
+        project = project_of(owner.user, n_tasks=2, quality={"control_rate": 0})
+        _predict(db, project, project.answer_schema["labels"][1], shown=False)
+        page = make_browser().get(f"/work/projects/{project.id}").text
+        assert 'data-assignment="' in page
+        assert "Model suggests" not in page
