@@ -9,6 +9,7 @@ import typer
 from crowdloop import __version__
 from crowdloop.cli import (
     aggregate,
+    ai,
     assign,
     db,
     demo,
@@ -79,6 +80,7 @@ app.add_typer(users.users_app, name="users")
 app.add_typer(users.tokens_app, name="tokens")
 app.add_typer(projects.app, name="project")
 app.add_typer(quality.app, name="quality")
+app.add_typer(ai.app, name="ai")
 
 
 def main() -> None:
