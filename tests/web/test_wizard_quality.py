@@ -123,3 +123,36 @@ def test_error_locations_map_to_rows() -> None:
     assert quality_form.field_for(("dynamic_overlap",), values) == "dyn_max"
     assert quality_form.field_for(("control_rate",), values) == "control_rate"
     assert forms.field_for(("quality", "dynamic_overlap", "min_answers"), "text") == "dyn_min"
+
+
+class TestFileType:
+    def test_creates_a_file_project(self, make_browser: Make, db: Database) -> None:
+        me = make_browser(Role.requester)
+        assert 'name="task_type" value="file"' in me.get("/console/projects/new").text
+        body = {**GOOD, "task_type": "file", "file_extensions": "PDF, .zip", "file_max_mb": "2"}
+        assert me.post("/console/projects/new", body).status_code == 303
+        with unit_of_work(db, write=False) as session:
+            (made,) = projects.list_projects(session, me.user)
+            assert made.answer_schema == {
+                "type": "file",
+                "extensions": [".pdf", ".zip"],
+                "max_bytes": 2 * 1024 * 1024,
+            }
+
+    @pytest.mark.parametrize(
+        ("changes", "field", "message"),
+        [
+            ({"file_extensions": ""}, "file_extensions", "at least 1 item"),
+            ({"file_extensions": ".p-d-f"}, "file_extensions", "should match pattern"),
+            ({"file_max_mb": "100"}, "file_max_mb", "less than or equal to"),
+            ({"file_max_mb": "big"}, "file_max_mb", "valid integer"),
+        ],
+    )
+    def test_bad_file_settings(
+        self, make_browser: Make, changes: dict[str, str], field: str, message: str
+    ) -> None:
+        me = make_browser(Role.requester)
+        body = {**GOOD, "task_type": "file", "file_extensions": ".pdf", "file_max_mb": "1"}
+        response = me.post("/console/projects/new", {**body, **changes})
+        assert response.status_code == 422
+        assert message in _error(response.text, field)

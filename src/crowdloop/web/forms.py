@@ -25,6 +25,8 @@ TEXT_FIELDS = (
     "rating_max",
     "rating_step",
     "text_max_length",
+    "file_extensions",
+    "file_max_mb",
     "instructions",
     "overlap",
     "reward_cents",
@@ -40,6 +42,8 @@ SCHEMA_FIELDS = {
     "max": "rating_max",
     "step": "rating_step",
     "max_length": "text_max_length",
+    "extensions": "file_extensions",
+    "max_bytes": "file_max_mb",
 }
 # where a whole-schema error (a model validator) is shown, per task type
 SCHEMA_DEFAULT = {
@@ -47,7 +51,9 @@ SCHEMA_DEFAULT = {
     "multiple_choice": "labels",
     "rating": "rating_max",
     "text": "text_max_length",
+    "file": "file_extensions",
 }
+MB = 1024 * 1024
 
 
 def form_values(form: Mapping[str, Any]) -> dict[str, str]:
@@ -81,7 +87,23 @@ def _schema(values: dict[str, str]) -> dict[str, Any]:
         _put(schema, "step", values["rating_step"])
     if kind == "text":
         _put(schema, "max_length", values["text_max_length"])
+    if kind == "file":
+        schema.update(_file_schema(values))
     return schema
+
+
+def _file_schema(values: dict[str, str]) -> dict[str, Any]:
+    """Extensions as typed (".pdf, zip" -> [".pdf", ".zip"]); the size in MB -> bytes."""
+    words = values["file_extensions"].replace(",", " ").split()
+    found: dict[str, Any] = {"extensions": ["." + w.lower().lstrip(".") for w in words]}
+    size = values["file_max_mb"]
+    try:
+        found["max_bytes"] = round(float(size) * MB) if size else None
+    except ValueError:
+        found["max_bytes"] = size  # the schema says what is wrong with it
+    if found["max_bytes"] is None:
+        del found["max_bytes"]
+    return found
 
 
 def project_body(values: dict[str, str]) -> dict[str, Any]:

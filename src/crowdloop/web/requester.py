@@ -33,6 +33,7 @@ TASK_TYPES = [
     ("multiple_choice", "Multiple choice", "Pick any number of labels."),
     ("rating", "Rating", "A number on a scale, e.g. 1 to 5."),
     ("text", "Free text", "A short written answer."),
+    ("file", "File upload", "A file per task: a report, a spreadsheet, a ZIP..."),
 ]
 WIZARD_DEFAULTS = {
     "task_type": "single_choice",
@@ -42,6 +43,8 @@ WIZARD_DEFAULTS = {
     "rating_max": "5",
     "rating_step": "1",
     "text_max_length": "1000",
+    "file_extensions": ".pdf, .zip",
+    "file_max_mb": "10",
 }
 
 
