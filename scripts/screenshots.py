@@ -88,9 +88,9 @@ def _sign_in(page: Page, base: str, username: str) -> None:
         page.press("#password", "Enter")
 
 
-def _shoot(page: Page, out: Path, name: str) -> None:
+def _shoot(page: Page, out: Path, name: str, *, full_page: bool = False) -> None:
     path = out / f"{name}.png"
-    page.screenshot(path=str(path), full_page=False)
+    page.screenshot(path=str(path), full_page=full_page)
     sys.stdout.write(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}\n")
 
 
@@ -114,7 +114,12 @@ def _pages(browser: Any, base: str, project_id: int, out: Path) -> None:
     page.goto(f"{base}/console/projects/{project_id}/results?max_confidence=0.8")
     _shoot(page, out, "results")
     page.goto(f"{base}/console/projects/{project_id}/workers")
-    _shoot(page, out, "workers")
+    page.select_option("#worker_id", label="demo-worker4")  # block one by hand, on screen
+    page.fill("#reason", "Agreement under 50% on the last 20 answers")
+    page.fill("#hours", "24")
+    page.click("#block-form button[type=submit]")
+    page.wait_for_selector("#done")
+    _shoot(page, out, "workers", full_page=True)
     page.goto(f"{base}/console/projects/new")
     page.fill("#name", "Tweet sentiment")
     page.fill("#labels", "positive\nnegative\nneutral")
