@@ -7,7 +7,8 @@ from sqlalchemy import func, select
 
 from crowdloop.ai import jobs
 from crowdloop.ai.models import ModelVersion, TaskMark, TaskRole
-from crowdloop.projects.models import Task
+from crowdloop.projects.models import Project, Task
+from crowdloop.quality import inference
 from crowdloop.storage.engine import Database
 from crowdloop.storage.uow import unit_of_work
 from tests.ai.platform import LABELS, answer_all, configure, make_setup, new_worker, status, train
@@ -72,6 +73,18 @@ class TestAudit:
         assert after["audit"]["n_audited"] == first["n_audit"]
         assert after["audit"]["stop"] is False
         assert after["n_auto_accepted"] >= first["n_auto_accepted"]
+        with unit_of_work(db) as session:  # truth inference leaves machine answers alone
+            project = session.get(Project, setup.project_id)
+            assert project is not None
+            inference.refit(session, project)
+        with unit_of_work(db, write=False) as session:
+            auto = session.execute(
+                select(Task.result, TaskMark.label)
+                .join(TaskMark, TaskMark.task_id == Task.id)
+                .where(TaskMark.role == TaskRole.auto)
+            ).all()
+        assert len(auto) == after["n_auto_accepted"]
+        assert all(r.result == r.label for r in auto)
 
 
 class TestJob:

@@ -97,7 +97,10 @@ def _fit_categorical(session: Session, project: Project, method: str) -> Fit:
     )
     gold = np.nan_to_num(tasks.gold, nan=-1.0).astype(np.int64)
     model = CATEGORICAL_METHODS[method]().fit(answers, gold=gold)
-    updates = _changed(tasks, model.labels_.astype(np.float64), model.confidence_, labels)
+    inferred = model.labels_.astype(np.float64)
+    # A task nobody answered keeps its result (e.g. a certified machine answer, crowdloop.ai).
+    inferred[np.bincount(answers.task_idx, minlength=len(tasks.ids)) == 0] = np.nan
+    updates = _changed(tasks, inferred, model.confidence_, labels)
     agreement = _agreement(answers, model.labels_)
     confusion = getattr(model, "confusion_", None)
     workers = [
