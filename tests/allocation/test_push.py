@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from crowdloop.accounts.models import Role
 from crowdloop.client import ApiError, Client
 from crowdloop.projects.models import Task
+from crowdloop.quality.models import WorkerQuality
 from crowdloop.storage.engine import Database
+from crowdloop.storage.types import utcnow
 from crowdloop.storage.uow import unit_of_work
 from crowdloop.work.models import Assignment
 from tests.helpers import Actors, actors, client_for, project_body
@@ -163,3 +166,45 @@ class TestPushErrors:
         a = actors(app_client, db, n_workers=1)
         project_id = _project(a, 1)
         assert self._error(a.requester, project_id, workers=3).status == 422
+
+
+class TestPushConstraints:
+    def test_escalated_task_is_not_pushed_to_a_weak_worker(
+        self, app_client: TestClient, db: Database
+    ) -> None:
+        a = actors(app_client, db, n_workers=1)
+        dynamic = {"min_answers": 1, "max_answers": 5, "escalate_after": 2}
+        project = a.requester.create_project(
+            project_body(quality={**NO_CONTROLS, "dynamic_overlap": dynamic})
+        )
+        hard = a.requester.create_task(project["id"], {"data": {"hard": True}})
+        easy = a.requester.create_task(project["id"], {"data": {"hard": False}})
+        with unit_of_work(db) as session:
+            session.execute(
+                update(Task).where(Task.id == hard["id"]).values(n_answers=2, confidence=0.4)
+            )
+        out = _assign(a.requester, project["id"], capacity=2)
+        assert [item["task_id"] for item in out["assignments"]] == [easy["id"]]
+
+    def test_a_blocked_worker_is_refused_by_name(
+        self, app_client: TestClient, db: Database
+    ) -> None:
+        a = actors(app_client, db, n_workers=1)
+        project_id = _project(a, 1)
+        worker_id = _me(a.workers[0])
+        with unit_of_work(db) as session:
+            session.add(
+                WorkerQuality(
+                    project_id=project_id,
+                    worker_id=worker_id,
+                    blocked_until=utcnow() + timedelta(hours=1),
+                    block_reason="test",
+                )
+            )
+        with pytest.raises(ApiError) as err:
+            _assign(a.requester, project_id, worker_ids=[worker_id])
+        assert err.value.status == 422
+        assert f"worker {worker_id} cannot get tasks now: blocked" in err.value.detail
+        with pytest.raises(ApiError) as err:  # and left out of the default set
+            _assign(a.requester, project_id)
+        assert err.value.status == 409

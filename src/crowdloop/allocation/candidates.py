@@ -40,7 +40,13 @@ def _groups(keys: Sequence[frozenset[str]]) -> tuple[list[frozenset[str]], IntAr
 
 
 def candidate_graph(
-    session: Session, project: Project, pool: Sequence[Any], workers: Sequence[User], *, k: int
+    session: Session,
+    project: Project,
+    pool: Sequence[Any],
+    workers: Sequence[User],
+    wqs: dict[int, Any],
+    *,
+    k: int,
 ) -> Graph:
     task_sets, task_group = _groups([frozenset(r.required_skills or ()) for r in pool])
     worker_sets, worker_group = _groups([frozenset(w.skills) for w in workers])
@@ -58,9 +64,8 @@ def candidate_graph(
     if not t_parts:
         return Graph(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
     t, w = np.concatenate(t_parts), np.concatenate(w_parts)
-    ok = ~_had(session, project, pool, workers, t, w) & _strong_enough(
-        session, project, pool, workers, t, w
-    )
+    strong = _strong_enough(session, project, pool, [u.id in wqs for u in workers], workers)
+    ok = ~_had(session, project, pool, workers, t, w) & np.asarray(strong[0][t] | strong[1][w])
     return _first_k(t[ok], w[ok], k)
 
 
@@ -88,20 +93,23 @@ def _strong_enough(
     session: Session,
     project: Project,
     pool: Sequence[Any],
+    known: list[bool],
     workers: Sequence[User],
-    t: IntArray,
-    w: IntArray,
-) -> NDArray[np.bool_]:
-    """False where an escalated task would go to a worker under the escalation floor."""
+) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+    """(open to anyone per task, above the escalation floor per worker): an escalated
+    task only goes to a strong worker. ``known``: the worker has a quality row."""
     dynamic = inference.config_of(project).dynamic_overlap
     if dynamic is None or dynamic.escalate_after is None:
-        return np.ones(t.size, dtype=bool)
+        return np.ones(len(pool), dtype=bool), np.ones(len(workers), dtype=bool)
     after, target = dynamic.escalate_after, dynamic.target_confidence
-    hard = np.array([r.n_answers >= after and (r.confidence or 0.0) < target for r in pool])
-    strong = np.array(
-        [quality.ability(session, project, u.id) >= dynamic.escalate_ability for u in workers]
-    )
-    return np.asarray(~hard[t] | strong[w])
+    easy = np.array([not (r.n_answers >= after and (r.confidence or 0.0) < target) for r in pool])
+    floor = dynamic.escalate_ability
+    ability = [
+        quality.ability(session, project, u.id) if has else 0.0
+        for has, u in zip(known, workers, strict=True)
+    ]
+    strong = np.asarray(ability) >= floor
+    return easy, strong
 
 
 def _first_k(t: IntArray, w: IntArray, k: int) -> Graph:

@@ -50,13 +50,16 @@ def allowed_workers(session: Session, project: Project) -> list[User]:
     return list(session.scalars(query.order_by(User.id)))
 
 
-def load_qualities(session: Session, project_id: int, worker_ids: Sequence[int]) -> None:
-    """Load the workers' quality rows into the session (later ``session.get`` is free)."""
+def qualities(session: Session, project_id: int, worker_ids: Sequence[int]) -> dict[int, Any]:
+    """The workers' quality rows by worker id (absent: no row yet). Loading them also puts
+    them in the session, so later ``session.get`` calls for them cost no query."""
+    found: dict[int, Any] = {}
     for chunk in _chunks(worker_ids):
         query = select(WorkerQuality).where(
             WorkerQuality.project_id == project_id, WorkerQuality.worker_id.in_(chunk)
         )
-        session.scalars(query).all()
+        found.update((wq.worker_id, wq) for wq in session.scalars(query))
+    return found
 
 
 def open_pool(session: Session, project_id: int, *, now: datetime, limit: int) -> Sequence[Any]:

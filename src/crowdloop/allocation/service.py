@@ -20,6 +20,7 @@ from crowdloop.allocation.schemas import AssignRequest, AssignResult, PlannedAss
 from crowdloop.errors import Conflict, InvalidInput, NoTaskAvailable
 from crowdloop.projects import access
 from crowdloop.projects.models import Project, ProjectStatus
+from crowdloop.quality import inference
 from crowdloop.quality import service as quality
 from crowdloop.quality.models import WorkerQuality
 from crowdloop.storage.types import utcnow
@@ -42,13 +43,14 @@ def push(
     project = access.for_manager(session, user, project_id)
     _check_project(project, now)
     workers = _workers(session, project, request, now)
+    wqs = repository.qualities(session, project.id, [w.id for w in workers])
     caps = _capacities(workers, request)
     limit = int(np.clip(caps.sum() * POOL_PER_LEASE, POOL_MIN, POOL_MAX))
     pool = repository.open_pool(session, project.id, now=now, limit=limit)
     if not pool:
         raise Conflict(f"project {project.id} has no open tasks to assign")
-    graph = candidate_graph(session, project, pool, workers, k=request.candidates)
-    value = _values(session, project, pool, workers, graph, now)
+    graph = candidate_graph(session, project, pool, workers, wqs, k=request.candidates)
+    value = _values(project, pool, [wqs.get(w.id) for w in workers], graph, now)
     chosen = assign(
         graph.task_idx,
         graph.worker_idx,
@@ -104,8 +106,8 @@ def _workers(
             for w in repository.allowed_workers(session, project)
             if set(project.required_skills) <= set(w.skills)
         ]
-        repository.load_qualities(session, project.id, [w.id for w in candidates])
-        found = [w for w in candidates if _available(session, project, w, now) is None]
+        wqs = repository.qualities(session, project.id, [w.id for w in candidates])
+        found = [w for w in candidates if _available(session, project, wqs.get(w.id), now) is None]
         if not found:
             raise Conflict(f"no worker is available for project {project.id} right now")
         return found
@@ -114,11 +116,11 @@ def _workers(
     missing = sorted(set(ids) - {w.id for w in found})
     if missing:
         raise InvalidInput(f"unknown worker ids: {', '.join(map(str, missing))}")
-    repository.load_qualities(session, project.id, ids)
+    wqs = repository.qualities(session, project.id, ids)
     for worker in found:
         if not access.worker_is_eligible(session, worker, project):
             raise InvalidInput(f"user {worker.id} is not a worker allowed on project {project.id}")
-        reason = _available(session, project, worker, now)
+        reason = _available(session, project, wqs.get(worker.id), now)
         if reason is not None:
             raise InvalidInput(f"worker {worker.id} cannot get tasks now: {reason}")
     if request.capacities and not set(request.capacities) <= set(ids):
@@ -127,14 +129,17 @@ def _workers(
     return sorted(found, key=lambda w: w.id)
 
 
-def _available(session: Session, project: Project, worker: User, now: datetime) -> str | None:
+def _available(
+    session: Session, project: Project, wq: WorkerQuality | None, now: datetime
+) -> str | None:
     """Why the worker cannot be pushed work now (blocked, qualifying), or None."""
-    wq = session.get(WorkerQuality, (project.id, worker.id))
     if wq is not None and wq.blocked_until is not None and wq.blocked_until > now:
         return f"blocked until {wq.blocked_until.isoformat(timespec='minutes')}"
-    if quality.in_qualification(session, project, worker.id):
-        return "still taking the qualification test"
-    return None
+    if wq is None:
+        qualifying = inference.config_of(project).qualification is not None
+    else:  # the row is in the session already: no query
+        qualifying = quality.in_qualification(session, project, wq.worker_id)
+    return "still taking the qualification test" if qualifying else None
 
 
 def _capacities(workers: Sequence[User], request: AssignRequest) -> NDArray[np.int64]:
@@ -143,17 +148,14 @@ def _capacities(workers: Sequence[User], request: AssignRequest) -> NDArray[np.i
 
 
 def _values(
-    session: Session,
     project: Project,
     pool: Sequence[Any],
-    workers: Sequence[User],
+    wqs: Sequence[WorkerQuality | None],
     graph: Graph,
     now: datetime,
 ) -> NDArray[np.float64]:
     k = scoring.n_labels(scoring.labels_of(project))
-    confusions = np.stack(
-        [scoring.confusion_of(session.get(WorkerQuality, (project.id, w.id)), k) for w in workers]
-    )
+    confusions = np.stack([scoring.confusion_of(wq, k) for wq in wqs])
     return scoring.pair_values(project, pool, confusions, graph.task_idx, graph.worker_idx, now=now)
 
 

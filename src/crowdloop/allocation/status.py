@@ -86,9 +86,12 @@ def _escalation(
         after=dynamic.escalate_after,
         target=dynamic.target_confidence,
     )
-    repository.load_qualities(session, project.id, [w.id for w in workers])
+    known = repository.qualities(session, project.id, [w.id for w in workers])
     floor = dynamic.escalate_ability
-    strong = sum(quality.ability(session, project, w.id) >= floor for w in workers)
+    strong = sum(
+        (quality.ability(session, project, w.id) if w.id in known else 0.0) >= floor
+        for w in workers
+    )
     return waiting, int(strong)
 
 

@@ -1,0 +1,44 @@
+"""next-task hands back a live lease before claiming anything new, also an older one."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import update
+
+from crowdloop.accounts.models import Role, User
+from crowdloop.projects.models import Project
+from crowdloop.storage.engine import Database
+from crowdloop.storage.types import utcnow
+from crowdloop.storage.uow import unit_of_work
+from crowdloop.work import claiming, service
+from crowdloop.work.models import Assignment
+from tests.factories.accounts import make_user
+from tests.factories.projects import make_project, make_tasks
+
+
+def test_older_live_lease_is_served_when_the_newest_lapsed(db: Database) -> None:
+    now = utcnow()
+    with unit_of_work(db) as session:
+        owner = make_user(session, role=Role.requester)
+        project = make_project(session, owner, overlap=1, quality={"control_rate": 0})
+        tasks = make_tasks(session, project, 3)
+        worker = make_user(session)
+        older, newer = (
+            claiming.claim_task(session, worker, project, task, now=now) for task in tasks[:2]
+        )
+        assert older is not None
+        assert newer is not None
+        session.execute(
+            update(Assignment)
+            .where(Assignment.id == newer.id)
+            .values(lease_expires_at=now - timedelta(seconds=1))
+        )
+        ids = project.id, worker.id, older.id
+    with unit_of_work(db) as session:
+        project_row = session.get(Project, ids[0])
+        user = session.get(User, ids[1])
+        assert project_row is not None
+        assert user is not None
+        served = service.next_assignment(session, user, project_row, now=now)
+    assert served.id == ids[2]
