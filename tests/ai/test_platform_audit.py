@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from crowdloop.ai import jobs
 from crowdloop.ai.models import ModelVersion, TaskMark, TaskRole
@@ -105,3 +105,19 @@ class TestJob:
             assert version.n_predicted > 0
             assert version.artefact is not None
         assert status(setup)["new_labels_since_training"] == 0
+
+    def test_one_bad_project_does_not_stop_the_others(
+        self, app_client: TestClient, db: Database
+    ) -> None:
+        broken = make_setup(app_client, db, n_answered=60, n_open=5)
+        good = make_setup(app_client, db, n_answered=60, n_open=5)
+        with unit_of_work(db) as session:  # labels the schema no longer has
+            session.execute(
+                update(Task).where(Task.project_id == broken.project_id).values(result="zebra")
+            )
+        for setup in (broken, good):
+            configure(setup, enabled=True, retrain_after=10)
+        made = jobs.run_due(db)
+        assert len(made) == 1
+        assert status(good)["state"] == "ready"
+        assert status(broken)["state"] == "never trained"

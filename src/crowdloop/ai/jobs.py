@@ -12,6 +12,7 @@ import logging
 import threading
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from crowdloop.ai import acceptance, repository, service, training
@@ -22,6 +23,9 @@ from crowdloop.storage.engine import Database
 from crowdloop.storage.uow import unit_of_work
 
 log = logging.getLogger(__name__)
+# What one project's cycle may raise without stopping the others: its data, a concurrent
+# writer (another process trained the same project), an unusable model backend.
+JOB_ERRORS = (CrowdloopError, SQLAlchemyError, RuntimeError, OSError)
 
 
 def enabled_projects(session: Session) -> list[int]:
@@ -69,9 +73,9 @@ def cycle(db: Database, project_id: int) -> int | None:
         version_id = training.start_version(session, project, fitted).id
     try:
         _predict_and_finish(db, project_id, version_id, fitted, upto)
-    except CrowdloopError as exc:
+    except (*JOB_ERRORS, ValueError) as exc:  # the version must not stay "training"
         with unit_of_work(db) as session:
-            training.fail(session, version_id, exc.detail)
+            training.fail(session, version_id, getattr(exc, "detail", str(exc)))
         raise
     return version_id
 
@@ -104,8 +108,8 @@ def run_due(db: Database) -> list[int]:
         try:
             check_audit(db, project_id)
             version_id = cycle(db, project_id)
-        except CrowdloopError as exc:
-            log.warning("AI cycle of project %s skipped: %s", project_id, exc.detail)
+        except (*JOB_ERRORS, ValueError) as exc:
+            log.warning("AI cycle of project %s failed: %s", project_id, exc)
             continue
         if version_id is not None:
             made.append(version_id)
