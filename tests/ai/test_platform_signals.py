@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import itertools
+import math
+
 import numpy as np
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from crowdloop.ai import service as ai
+from crowdloop.ai.acceptance import spent_delta
 from crowdloop.ai.backends.embeddings import embeddings_available
 from crowdloop.ai.models import Prediction
 from crowdloop.ai.training import DbEmbeddingCache
@@ -71,3 +76,11 @@ class TestEmbeddingCache:
         )
         assert got.status_code == 422
         assert reason in got.json()["detail"]
+
+
+class TestErrorBudget:
+    def test_versions_share_delta(self) -> None:
+        budgets = [spent_delta(0.05, k) for k in range(1, 100_000)]
+        assert budgets[0] == pytest.approx(0.05 * 6 / math.pi**2)
+        assert all(a > b for a, b in itertools.pairwise(budgets))
+        assert sum(budgets) < 0.05

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import asdict
 from typing import Any
 
@@ -97,9 +98,17 @@ def predict_all(
         progress("predicting", version.n_predicted, total)
 
 
+def spent_delta(delta: float, version: int) -> float:
+    """The error budget of the k-th version: ``delta * 6 / (pi^2 k^2)``. The budgets sum
+    to ``delta``, so every certificate of every retraining on the same held-out slice is
+    right at once with probability at least ``1 - delta`` (union bound)."""
+    return delta * 6 / (math.pi**2 * version**2)
+
+
 def certify(session: Session, version: ModelVersion, config: AiConfig) -> Certificate:
     conf, ok = repository.heldout_outcomes(session, version)
-    cert = certify_threshold(conf, ok, target=config.target_accuracy, delta=config.delta)
+    level = spent_delta(config.delta, version.version)
+    cert = certify_threshold(conf, ok, target=config.target_accuracy, delta=level)
     version.certificate = {**asdict(cert), "certified": cert.certified}
     version.threshold = cert.threshold
     return cert
