@@ -19,6 +19,7 @@ from crowdloop.web import (
     imports,
     requester,
     results,
+    settings,
     worker,
     workers,
 )
@@ -38,6 +39,7 @@ def install(app: FastAPI) -> None:
         admin,
         workers,
         files,
+        settings,
     ):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -66,7 +66,7 @@ def _wizard(
         "task_types": TASK_TYPES,
         "rule_kinds": quality_form.RULE_KINDS,
         "actions": quality_form.ACTIONS,
-        "n_rules": quality_form.N_RULES,
+        "step_no": 5,
     }
     return render(request, "requester/new.html", context, status=status)
 

@@ -6,9 +6,33 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from crowdloop.accounts.models import Role
+from crowdloop.accounts.models import Role, User
+from crowdloop.projects import service as projects
+from crowdloop.projects.models import Project
+from crowdloop.projects.schemas import ProjectCreate, TaskCreate
+from crowdloop.storage.uow import unit_of_work
 from tests.web.e2e.conftest import LiveServer
-from tests.web.e2e.test_browser import _project, _sign_in, _user
+from tests.web.e2e.test_browser import _sign_in, _user
+
+
+def _project(
+    server: LiveServer, owner: User, worker: User, schema: dict[str, Any], n: int
+) -> Project:
+    """A members-only project (other tests' workers never see it on their home page)."""
+    with unit_of_work(server.db) as session:
+        body = {
+            "name": f"E2E actions {schema['type']}",
+            "answer_schema": schema,
+            "overlap": 2,
+            "visibility": "members",
+            "quality": {"control_rate": 0},
+        }
+        project = projects.create_project(session, owner, ProjectCreate.model_validate(body))
+        projects.add_member(session, project, session.merge(worker))
+        for i in range(n):
+            projects.create_task(session, project, TaskCreate(data={"text": f"brief {i}"}))
+        session.expunge(project)
+    return project
 
 
 def test_worker_uploads_a_file_and_the_requester_downloads_it(
@@ -16,7 +40,7 @@ def test_worker_uploads_a_file_and_the_requester_downloads_it(
 ) -> None:
     owner, worker = _user(live_server, Role.requester), _user(live_server, Role.worker)
     schema = {"type": "file", "extensions": [".txt"], "max_bytes": 1000}
-    project = _project(live_server, owner, schema, 2)
+    project = _project(live_server, owner, worker, schema, 2)
     report = tmp_path / "report.txt"
     report.write_text("findings: all good")
     _sign_in(page, live_server, worker)
@@ -40,7 +64,7 @@ def test_worker_uploads_a_file_and_the_requester_downloads_it(
 def test_requester_blocks_and_unblocks_a_worker(live_server: LiveServer, page: Any) -> None:
     owner, worker = _user(live_server, Role.requester), _user(live_server, Role.worker)
     schema = {"type": "single_choice", "labels": ["good", "bad"]}
-    project = _project(live_server, owner, schema, 3)
+    project = _project(live_server, owner, worker, schema, 3)
     _sign_in(page, live_server, worker)
     page.goto(f"{live_server.url}/work/projects/{project.id}")
     page.keyboard.press("1")

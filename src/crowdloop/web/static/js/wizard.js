@@ -28,22 +28,24 @@
 
   var source = document.getElementById("instructions");
   var target = document.getElementById("preview");
-  var csrf = form.querySelector("input[name=csrf]").value;
-  var pending = null;
-  function preview() {
-    var body = new FormData();
-    body.append("instructions", source.value);
-    fetch("/console/preview", {
-      method: "POST", body: body, credentials: "same-origin",
-      headers: { "X-CSRF-Token": csrf, "X-Requested-With": "fetch" },
-    }).then(function (resp) { return resp.ok ? resp.text() : null; })
-      .then(function (html) { if (html !== null) target.innerHTML = html; });
+  if (source && target) {
+    var csrf = form.querySelector("input[name=csrf]").value;
+    var pending = null;
+    function preview() {
+      var body = new FormData();
+      body.append("instructions", source.value);
+      fetch("/console/preview", {
+        method: "POST", body: body, credentials: "same-origin",
+        headers: { "X-CSRF-Token": csrf, "X-Requested-With": "fetch" },
+      }).then(function (resp) { return resp.ok ? resp.text() : null; })
+        .then(function (html) { if (html !== null) target.innerHTML = html; });
+    }
+    source.addEventListener("input", function () {
+      clearTimeout(pending);
+      pending = setTimeout(preview, 300);
+    });
+    document.getElementById("preview-button").addEventListener("click", preview);
   }
-  source.addEventListener("input", function () {
-    clearTimeout(pending);
-    pending = setTimeout(preview, 300);
-  });
-  document.getElementById("preview-button").addEventListener("click", preview);
   var invalid = form.querySelector("[aria-invalid=true]");
   if (invalid) invalid.focus();
 })();
