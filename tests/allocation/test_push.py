@@ -208,3 +208,21 @@ class TestPushConstraints:
         with pytest.raises(ApiError) as err:  # and left out of the default set
             _assign(a.requester, project_id)
         assert err.value.status == 409
+
+
+class TestPushMethods:
+    @pytest.mark.parametrize("method", ["greedy", "lap", "auto"])
+    def test_each_method_leases_the_optimum_here(
+        self, app_client: TestClient, db: Database, method: str
+    ) -> None:
+        a = actors(app_client, db, n_workers=2)
+        project_id = _project(a, 2, overlap=1)
+        assert _assign(a.requester, project_id, method=method)["created"] == 2
+
+    def test_lap_needs_one_side_of_capacity_one(self, app_client: TestClient, db: Database) -> None:
+        a = actors(app_client, db, n_workers=2)
+        project_id = _project(a, 2, overlap=2)
+        with pytest.raises(ApiError) as err:
+            _assign(a.requester, project_id, method="lap", capacity=2)
+        assert err.value.status == 422
+        assert _pairs(db) == []

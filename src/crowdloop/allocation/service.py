@@ -13,7 +13,7 @@ from numpy.typing import NDArray
 from sqlalchemy.orm import Session
 
 from crowdloop.accounts.models import User
-from crowdloop.algorithms.allocation.solve import assign
+from crowdloop.algorithms.allocation.solve import Method, assign, has_ortools
 from crowdloop.allocation import repository, scoring
 from crowdloop.allocation.candidates import Graph, candidate_graph
 from crowdloop.allocation.schemas import AssignRequest, AssignResult, PlannedAssignment
@@ -28,6 +28,7 @@ from crowdloop.work import claiming
 
 POOL_PER_LEASE = 4  # open tasks fetched per requested lease
 POOL_MIN, POOL_MAX = 1_000, 200_000
+LAP_MAX_EDGES = 20_000
 
 
 def push(
@@ -59,7 +60,7 @@ def push(
         n_workers=len(workers),
         task_capacity=np.array([int(r.slots) for r in pool], dtype=np.int64),
         worker_capacity=caps,
-        method=request.method,
+        method=_method(request.method, int(graph.task_idx.size)),
     )
     plan = [
         PlannedAssignment(
@@ -86,6 +87,17 @@ def push(
             session, project, {w.id: w for w in workers}, {int(r.id): r for r in pool}, result, now
         )
     return result
+
+
+def _method(asked: Method, n_edges: int) -> Method:
+    """``auto`` without OR-Tools: the library's choice (exact ``lap`` when one side has
+    capacity 1) on small graphs, ``greedy`` on large ones (LAPJVsp after slot expansion
+    took 13 s on 200k edges; greedy is within a few percent, docs/benchmarks/allocation.md)."""
+    if asked == "flow" and not has_ortools():
+        raise InvalidInput("method 'flow' needs OR-Tools: pip install ortools")
+    if asked != "auto" or has_ortools() or n_edges <= LAP_MAX_EDGES:
+        return asked
+    return "greedy"
 
 
 def _check_project(project: Project, now: datetime) -> None:
