@@ -12,6 +12,8 @@ from pydantic import ValidationError
 
 from crowdloop.accounts.models import Role
 from crowdloop.client import ApiError, Client
+from crowdloop.projects import service as projects
+from crowdloop.projects.models import Project
 from crowdloop.projects.schemas import ProjectCreate
 from crowdloop.storage.engine import Database
 from crowdloop.storage.uow import unit_of_work
@@ -181,6 +183,15 @@ class TestBrowser:
         link = detail.split('<a href="/files/')[1].split('"')[0]
         assert owner.get(f"/files/{link}").content == b"my notes"
         assert worker.get(f"/files/{link}").content == b"my notes"
+        reviewer = make_browser(Role.reviewer)
+        with unit_of_work(db) as session:
+            found = session.get(Project, project["id"])
+            assert found is not None
+            projects.add_member(session, found, session.merge(reviewer.user))
+        seen = reviewer.get(f"/console/projects/{project['id']}/tasks/{_task_of(db, job)}").text
+        assert "notes.txt" in seen
+        assert "/files/" not in seen
+        assert reviewer.get(f"/files/{link}").status_code == 404
         snoop = make_browser()
         response = snoop.get(f"/files/{link}")
         assert response.status_code == 404

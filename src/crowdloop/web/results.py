@@ -100,6 +100,7 @@ def task_detail(
         "result": show(task.result),
         "gold": None if task.gold is None else show(task.gold),
         "answers": answers,
+        "can_download": access.can_manage(user, project),  # files: owner and admins only
     }
     return render(request, "requester/task.html", context)
 
