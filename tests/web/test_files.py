@@ -4,6 +4,7 @@ that nobody but the uploading worker, the owner and admins ever reads a file."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from crowdloop.projects import service as projects
 from crowdloop.projects.models import Project
 from crowdloop.projects.schemas import ProjectCreate
 from crowdloop.storage.engine import Database
+from crowdloop.storage.types import utcnow
 from crowdloop.storage.uow import unit_of_work
 from crowdloop.work.models import Assignment
 from tests.factories.accounts import make_token
@@ -138,6 +140,19 @@ class TestApi:
             mine.upload_file(job["id"], "r.pdf", b"x")
         assert info.value.status == 409
         assert "already skipped" in str(info.value.detail)
+
+    def test_an_expired_lease_is_explained(self, app_client: TestClient, db: Database) -> None:
+        a = actors(app_client, db, n_workers=1)
+        project = _project(a.requester)
+        job = a.workers[0].next_task(project["id"])
+        with unit_of_work(db) as session:
+            found = session.get(Assignment, job["id"])
+            assert found is not None
+            found.lease_expires_at = utcnow() - timedelta(seconds=1)
+        with pytest.raises(ApiError) as info:
+            a.workers[0].upload_file(job["id"], "late.pdf", b"x")
+        assert info.value.status == 410
+        assert "expired" in str(info.value.detail)
 
     def test_answer_must_name_your_upload_on_that_assignment(
         self, app_client: TestClient, db: Database
