@@ -226,3 +226,15 @@ class TestPushMethods:
             _assign(a.requester, project_id, method="lap", capacity=2)
         assert err.value.status == 422
         assert _pairs(db) == []
+
+
+class TestPushBudget:
+    def test_push_stops_when_the_budget_runs_out(
+        self, app_client: TestClient, db: Database
+    ) -> None:
+        a = actors(app_client, db, n_workers=3)
+        project_id = _project(a, 3, overlap=1, reward_cents=5, budget_cents=10)
+        out = _assign(a.requester, project_id)
+        assert out["created"] == 2
+        assert out["budget_exhausted"] is True
+        assert len(_pairs(db)) == 2

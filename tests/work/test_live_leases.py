@@ -42,3 +42,21 @@ def test_older_live_lease_is_served_when_the_newest_lapsed(db: Database) -> None
         assert user is not None
         served = service.next_assignment(session, user, project_row, now=now)
     assert served.id == ids[2]
+
+
+def test_claim_many_falls_back_pair_by_pair_on_a_collision(db: Database) -> None:
+    now = utcnow()
+    with unit_of_work(db) as session:
+        owner = make_user(session, role=Role.requester)
+        project = make_project(session, owner, overlap=2, quality={"control_rate": 0})
+        tasks = make_tasks(session, project, 2)
+        worker = make_user(session)
+        taken = claiming.claim_task(session, worker, project, tasks[0], now=now)
+        assert taken is not None
+        out = claiming.claim_many(
+            session, project, [(worker, tasks[0]), (worker, tasks[1])], now=now
+        )
+        session.refresh(tasks[0])
+        assert out[0] is None  # the worker had it: no second lease, slot not taken twice
+        assert out[1] is not None
+        assert tasks[0].slots == 1

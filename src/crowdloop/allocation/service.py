@@ -179,18 +179,30 @@ def _lease(
     result: AssignResult,
     now: datetime,
 ) -> None:
-    """Lease the plan edge by edge through the conditional slot claim."""
-    for planned in result.assignments:
-        try:
-            lease = claiming.claim_task(
-                session, workers[planned.worker_id], project, tasks[planned.task_id], now=now
-            )
-        except NoTaskAvailable:  # the project's budget ran out
-            result.budget_exhausted = True
-            break
+    """Lease the plan through the conditional slot claim (batched, see claim_many)."""
+    pairs = [(workers[a.worker_id], tasks[a.task_id]) for a in result.assignments]
+    if project.budget_cents is None:
+        leases = claiming.claim_many(session, project, pairs, now=now)
+    else:
+        leases = _one_by_one(session, project, pairs, now)
+        result.budget_exhausted = len(leases) < len(pairs)
+    for planned, lease in zip(result.assignments, leases, strict=False):
         if lease is None:
             result.lost_races += 1
             continue
         planned.assignment_id = lease.id
         result.created += 1
     result.assignments = [a for a in result.assignments if a.assignment_id is not None]
+
+
+def _one_by_one(
+    session: Session, project: Project, pairs: list[tuple[User, Any]], now: datetime
+) -> list[Any]:
+    """Claim with budget reservation, stopping when the budget runs out."""
+    leases: list[Any] = []
+    for worker, row in pairs:
+        try:
+            leases.append(claiming.claim_task(session, worker, project, row, now=now))
+        except NoTaskAvailable:
+            break
+    return leases

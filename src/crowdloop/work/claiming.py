@@ -201,6 +201,44 @@ def _escalation(session: Session, project: Project, worker: User) -> Callable[[A
     return hard
 
 
+def _lease(project: Project, worker_id: int, row: Any, now: datetime) -> Assignment:
+    return Assignment(
+        project_id=project.id,
+        task_id=row.id,
+        worker_id=worker_id,
+        status=AssignmentStatus.active,
+        reward_cents=project.reward_cents if row.reward_cents is None else row.reward_cents,
+        lease_expires_at=now + timedelta(seconds=project.lease_seconds),
+        created_at=now,
+    )
+
+
+def claim_many(
+    session: Session, project: Project, pairs: Sequence[tuple[User, Any]], *, now: datetime
+) -> list[Assignment | None]:
+    """:func:`claim_task` for many (worker, row) pairs, aligned with ``pairs``: the same
+    conditional slot UPDATE per pair, then one batched insert. If any pair collides with
+    a lease taken meanwhile (unique task, worker), the batch is undone and every pair is
+    claimed on its own. No budget reservation: for a project with a budget, claim pair by
+    pair with :func:`claim_task`."""
+    if project.budget_cents is not None:
+        raise ValueError("claim_many does not reserve budget; use claim_task")
+    savepoint = session.begin_nested()
+    try:
+        won = repository.claim_slots(session, [int(row.id) for _, row in pairs])
+        out = [
+            _lease(project, w.id, row, now) if ok else None
+            for (w, row), ok in zip(pairs, won, strict=True)
+        ]
+        session.add_all([a for a in out if a is not None])
+        session.flush()
+    except IntegrityError:
+        savepoint.rollback()
+        return [claim_task(session, w, project, row, now=now) for w, row in pairs]
+    savepoint.commit()
+    return out
+
+
 def claim_task(
     session: Session, worker: User, project: Project, row: Any, *, now: datetime
 ) -> Assignment | None:
@@ -217,15 +255,7 @@ def claim_task(
         if not repository.claim_slot(session, row.id):
             savepoint.rollback()
             return None
-        assignment = Assignment(
-            project_id=project.id,
-            task_id=row.id,
-            worker_id=worker.id,
-            status=AssignmentStatus.active,
-            reward_cents=reward,
-            lease_expires_at=now + timedelta(seconds=project.lease_seconds),
-            created_at=now,
-        )
+        assignment = _lease(project, worker.id, row, now)
         session.add(assignment)
         session.flush()
     except IntegrityError:

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CursorResult, and_, case, exists, or_, select, update
+from sqlalchemy import CursorResult, Table, and_, bindparam, case, exists, or_, select, update
 from sqlalchemy.orm import Session
 
 from crowdloop.projects.models import Project, Task
@@ -67,6 +67,21 @@ def claim_slot(session: Session, task_id: int) -> bool:
         .values(slots=Task.slots - 1, n_active=Task.n_active + 1)
     )
     return _rowcount(session.execute(stmt, execution_options={"synchronize_session": False})) == 1
+
+
+_TASKS: Table = Task.__table__  # type: ignore[assignment]
+_CLAIM_ONE = (
+    update(_TASKS)
+    .where(_TASKS.c.id == bindparam("task_id"), _TASKS.c.slots > 0)
+    .values(slots=_TASKS.c.slots - 1, n_active=_TASKS.c.n_active + 1)
+)
+
+
+def claim_slots(session: Session, task_ids: Sequence[int]) -> list[bool]:
+    """:func:`claim_slot` for many tasks (one prepared statement, one row at a time so
+    that each gets its own answer); a task id may repeat to take several slots."""
+    conn = session.connection()
+    return [_rowcount(conn.execute(_CLAIM_ONE, {"task_id": tid})) == 1 for tid in task_ids]
 
 
 def claim_control(session: Session, task_id: int) -> None:
