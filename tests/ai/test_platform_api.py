@@ -144,3 +144,19 @@ class TestTraining:
         assert audit_open
         assert all(s > 0 for s in audit_open)
         assert status(setup)["n_auto_accepted"] == len(auto)
+
+    def test_only_the_two_newest_versions_keep_predictions(
+        self, app_client: TestClient, db: Database
+    ) -> None:
+        setup = make_setup(app_client, db, n_answered=100, n_open=20)
+        configure(setup, enabled=True)
+        for expected in (1, 2, 3):
+            assert train(setup)["version"] == expected
+        with unit_of_work(db, write=False) as session:
+            kept = session.execute(
+                select(ModelVersion.version, func.count(Prediction.id))
+                .join(Prediction, Prediction.model_version_id == ModelVersion.id, isouter=True)
+                .group_by(ModelVersion.version)
+                .order_by(ModelVersion.version)
+            ).all()
+        assert [(v, n > 0) for v, n in kept] == [(1, False), (2, True), (3, True)]

@@ -22,6 +22,7 @@ from crowdloop.projects.models import Project, Task
 from crowdloop.storage.types import utcnow
 
 PAGE = 1000
+KEEP_PREDICTIONS = 2  # versions whose predictions are kept (the current and the previous)
 
 
 def is_heldout(project_id: int, task_id: int, share: float) -> bool:
@@ -124,6 +125,7 @@ def finish(
         state.server_detail = version.detail
     version.status = ModelStatus.ready
     session.flush()
+    repository.prune_predictions(session, project.id, keep=KEEP_PREDICTIONS)
     if config.auto_accept and cert.threshold is not None and state.stopped_reason is None:
         auto_accept(session, version, cert.threshold, config)
     check_audit(session, project, config, state)

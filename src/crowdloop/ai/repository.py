@@ -254,3 +254,22 @@ def probabilities(
         Prediction.model_version_id == version_id, Prediction.task_id.in_(list(task_ids))
     )
     return {r.task_id: r.probabilities for r in session.execute(query)}
+
+
+def prune_predictions(session: Session, project_id: int, *, keep: int) -> int:
+    """Delete the predictions of all but the ``keep`` newest versions; returns how many."""
+    newest = (
+        select(ModelVersion.id)
+        .where(ModelVersion.project_id == project_id)
+        .order_by(ModelVersion.version.desc())
+        .limit(keep)
+    )
+    old = select(ModelVersion.id).where(
+        ModelVersion.project_id == project_id, ModelVersion.id.not_in(newest)
+    )
+    result = session.execute(
+        delete(Prediction)
+        .where(Prediction.project_id == project_id, Prediction.model_version_id.in_(old))
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
