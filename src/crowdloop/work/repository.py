@@ -59,16 +59,6 @@ def _rowcount(result: Any) -> int:
     return int(result.rowcount)
 
 
-def claim_slot(session: Session, task_id: int) -> bool:
-    """Take one slot of a task if it still has one; atomic on every backend."""
-    stmt = (
-        update(Task)
-        .where(Task.id == task_id, Task.slots > 0)
-        .values(slots=Task.slots - 1, n_active=Task.n_active + 1)
-    )
-    return _rowcount(session.execute(stmt, execution_options={"synchronize_session": False})) == 1
-
-
 _TASKS: Table = Task.__table__  # type: ignore[assignment]
 _CLAIM_ONE = (
     update(_TASKS)
@@ -82,6 +72,11 @@ def claim_slots(session: Session, task_ids: Sequence[int]) -> list[bool]:
     that each gets its own answer); a task id may repeat to take several slots."""
     conn = session.connection()
     return [_rowcount(conn.execute(_CLAIM_ONE, {"task_id": tid})) == 1 for tid in task_ids]
+
+
+def claim_slot(session: Session, task_id: int) -> bool:
+    """Take one slot of a task if it still has one; atomic on every backend."""
+    return claim_slots(session, [task_id])[0]
 
 
 def claim_control(session: Session, task_id: int) -> None:
