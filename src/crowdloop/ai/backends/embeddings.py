@@ -105,8 +105,8 @@ class SentenceEmbedder:
 class EmbeddingCache:
     """Embeddings keyed by (model id, text hash); optionally persisted to an ``.npz`` file.
 
-    ``hits`` and ``misses`` count lookups. A database-backed cache can replace it later:
-    only :meth:`get_many` and :meth:`put_many` are used.
+    ``hits`` and ``misses`` count lookups. Only :meth:`get_many` and :meth:`put_many` are
+    used, so the platform's table (``crowdloop.ai.training.DbEmbeddingCache``) replaces it.
     """
 
     def __init__(self, path: str | Path | None = None) -> None:
@@ -170,16 +170,19 @@ def embed_texts(
         if vec is None:
             todo.setdefault(key, text)
     todo_keys = list(todo)
+    computed: dict[str, NDArray[np.float32]] = {}
     for start in range(0, len(todo_keys), chunk_size):
         chunk = todo_keys[start : start + chunk_size]
-        cache.put_many(embedder.model_id, chunk, embedder.encode([todo[k] for k in chunk]))
+        vectors = embedder.encode([todo[k] for k in chunk])
+        cache.put_many(embedder.model_id, chunk, vectors)
+        computed.update(zip(chunk, vectors, strict=True))
         if progress is not None:
             progress(min(start + chunk_size, len(todo_keys)), len(todo_keys))
     if not texts:
         return np.zeros((0, 0), dtype=np.float32)
-    final = cache.get_many(embedder.model_id, keys)
-    cache.hits -= len(keys)  # the second lookup is bookkeeping, not a real hit
-    return np.stack([v for v in final if v is not None])
+    # The cache is asked once: found vectors and freshly computed ones make the result.
+    rows = [computed[k] if v is None else v for k, v in zip(keys, found, strict=True)]
+    return np.stack(rows).astype(np.float32, copy=False)
 
 
 class EmbeddingPrelabeler:
