@@ -60,3 +60,18 @@ def test_claim_many_falls_back_pair_by_pair_on_a_collision(db: Database) -> None
         assert out[0] is None  # the worker had it: no second lease, slot not taken twice
         assert out[1] is not None
         assert tasks[0].slots == 1
+
+
+def test_claim_many_never_takes_more_slots_than_a_task_has(db: Database) -> None:
+    now = utcnow()
+    with unit_of_work(db) as session:
+        owner = make_user(session, role=Role.requester)
+        project = make_project(session, owner, overlap=1, quality={"control_rate": 0})
+        task, other = make_tasks(session, project, 2)
+        workers = [make_user(session) for _ in range(3)]
+        pairs = [(workers[0], task), (workers[1], task), (workers[2], other)]
+        out = claiming.claim_many(session, project, pairs, now=now)
+        session.refresh(task)
+        assert [a is not None for a in out] == [True, False, True]
+        assert task.slots == 0
+        assert task.n_active == 1

@@ -4,6 +4,7 @@ order), take a slot with a conditional UPDATE (see service.py)."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -225,7 +226,7 @@ def claim_many(
         raise ValueError("claim_many does not reserve budget; use claim_task")
     savepoint = session.begin_nested()
     try:
-        won = repository.claim_slots(session, [int(row.id) for _, row in pairs])
+        won = _claim_slots(session, [int(row.id) for _, row in pairs])
         out = [
             _lease(project, w.id, row, now) if ok else None
             for (w, row), ok in zip(pairs, won, strict=True)
@@ -237,6 +238,17 @@ def claim_many(
         return [claim_task(session, w, project, row, now=now) for w, row in pairs]
     savepoint.commit()
     return out
+
+
+def _claim_slots(session: Session, task_ids: list[int]) -> list[bool]:
+    """One slot per entry (ids may repeat). PostgreSQL: grouped per task in one statement,
+    then slot by slot only for tasks that no longer had enough; SQLite: slot by slot."""
+    if session.get_bind().dialect.name != "postgresql":
+        return repository.claim_slots(session, task_ids)
+    got = repository.claim_slots_grouped(session, dict(Counter(task_ids)))
+    rest = [tid for tid in task_ids if tid not in got]
+    rest_won = iter(repository.claim_slots(session, rest))
+    return [True if tid in got else next(rest_won) for tid in task_ids]
 
 
 def claim_task(
