@@ -95,7 +95,7 @@ def claim_slots_grouped(session: Session, wanted: dict[int, int]) -> set[int]:
     is re-checked under the row lock, so it is as safe as :func:`claim_slot`). Returns the
     ids that got all their slots. PostgreSQL only: one round trip instead of one per slot."""
     won: set[int] = set()
-    items = list(wanted.items())
+    items = sorted(wanted.items())  # one lock order for concurrent pushes
     for start in range(0, len(items), GROUPED_CHUNK):
         want = values(column("task_id", BigInteger), column("n", Integer), name="want").data(
             items[start : start + GROUPED_CHUNK]
