@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 
 from crowdloop.ai import jobs
 from crowdloop.ai.models import ModelVersion, TaskMark, TaskRole
+from crowdloop.client import ApiError
 from crowdloop.projects.models import Project, Task
 from crowdloop.quality import inference
 from crowdloop.storage.engine import Database
@@ -121,3 +123,35 @@ class TestJob:
         assert len(made) == 1
         assert status(good)["state"] == "ready"
         assert status(broken)["state"] == "never trained"
+
+
+class TestJobLock:
+    def test_a_project_locked_by_another_process_is_left_alone(
+        self, app_client: TestClient, db: Database, backend: str
+    ) -> None:
+        setup = make_setup(app_client, db, n_answered=60, n_open=5)
+        configure(setup, enabled=True, retrain_after=10)
+        with jobs.project_lock(db, setup.project_id) as ours:
+            assert ours
+            # PostgreSQL: a second holder (another server process) is refused meanwhile.
+            with jobs.project_lock(db, setup.project_id) as again:
+                assert again is (backend == "sqlite")
+            if backend == "postgresql":
+                assert jobs.run_due(db) == []
+                assert status(setup)["state"] == "never trained"
+        assert len(jobs.run_due(db)) == 1  # released: the next tick trains it
+
+    def test_training_on_demand_while_the_job_trains_is_409(
+        self, app_client: TestClient, db: Database, backend: str
+    ) -> None:
+        if backend != "postgresql":
+            pytest.skip("SQLite serialises writers; the lock is PostgreSQL's")
+        setup = make_setup(app_client, db, n_answered=60, n_open=5)
+        configure(setup, enabled=True)
+        with jobs.project_lock(db, setup.project_id) as ours:
+            assert ours
+            with pytest.raises(ApiError) as err:
+                train(setup)
+        assert err.value.status == 409
+        assert "being trained" in str(err.value.detail)
+        assert train(setup)["state"] == "ready"

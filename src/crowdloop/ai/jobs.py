@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -26,6 +28,26 @@ log = logging.getLogger(__name__)
 # What one project's cycle may raise without stopping the others: its data, a concurrent
 # writer (another process trained the same project), an unusable model backend.
 JOB_ERRORS = (CrowdloopError, SQLAlchemyError, RuntimeError, OSError)
+
+
+@contextmanager
+def project_lock(db: Database, project_id: int) -> Iterator[bool]:
+    """On PostgreSQL, a session advisory lock held for a whole cycle (several units of
+    work), so two server processes never train the same project at once; True if ours.
+    SQLite serialises writers itself and runs one server process: always True."""
+    if db.engine.dialect.name != "postgresql":
+        yield True
+        return
+    with db.engine.connect() as conn:
+        args = {"ns": repository.TRAINING_LOCK, "id": project_id}
+        got = bool(conn.execute(text("SELECT pg_try_advisory_lock(:ns, :id)"), args).scalar())
+        conn.commit()
+        try:
+            yield got
+        finally:
+            if got:
+                conn.execute(text("SELECT pg_advisory_unlock(:ns, :id)"), args)
+                conn.commit()
 
 
 def enabled_projects(session: Session) -> list[int]:
@@ -106,8 +128,11 @@ def run_due(db: Database) -> list[int]:
     made = []
     for project_id in due:
         try:
-            check_audit(db, project_id)
-            version_id = cycle(db, project_id)
+            with project_lock(db, project_id) as ours:
+                if not ours:  # another process is on it
+                    continue
+                check_audit(db, project_id)
+                version_id = cycle(db, project_id)
         except (*JOB_ERRORS, ValueError) as exc:
             log.warning("AI cycle of project %s failed: %s", project_id, exc)
             continue

@@ -78,6 +78,8 @@ def run(session: Session, project: Project, *, progress: Progress = _quiet) -> M
     config, state = config_of(project), state_of(project)
     if not config.enabled:
         raise Conflict("AI is off for this project: enable it first (ai config --enable)")
+    if not repository.try_training_lock(session, project.id):
+        raise Conflict("this project's model is being trained right now; try again shortly")
     upto = acceptance.mark_heldout(session, project, config, state)
     fitted = training.fit(session, project, config, progress=progress)
     version = training.start_version(session, project, fitted)
