@@ -75,3 +75,16 @@ class TestQualification:
         with pytest.raises(ApiError) as err:
             a.requester.create_project(project_body(quality=bad))
         assert err.value.status == 422
+
+    def test_the_requester_can_revert_a_failed_qualification(
+        self, app_client: TestClient, db: Database
+    ) -> None:
+        a = actors(app_client, db, n_workers=1)
+        project_id = _project(a.requester)
+        _answer_controls(a.workers[0], project_id, ["wrong", "wrong"])
+        events = a.requester.request("GET", f"/projects/{project_id}/quality/events")
+        assert [e["rule"] for e in events] == ["qualification:block"]
+        a.requester.request(
+            "POST", f"/projects/{project_id}/quality/events/{events[0]['id']}/revert"
+        )
+        assert "data" in a.workers[0].next_task(project_id)
