@@ -238,3 +238,21 @@ class TestPushBudget:
         assert out["created"] == 2
         assert out["budget_exhausted"] is True
         assert len(_pairs(db)) == 2
+
+
+class TestPushCapacities:
+    def test_per_worker_capacity_overrides_the_default(
+        self, app_client: TestClient, db: Database
+    ) -> None:
+        a = actors(app_client, db, n_workers=2)
+        project_id = _project(a, 5, overlap=1)
+        first, second = _me(a.workers[0]), _me(a.workers[1])
+        out = _assign(
+            a.requester,
+            project_id,
+            worker_ids=[first, second],
+            capacity=1,
+            capacities={str(first): 3},
+        )
+        per_worker = Counter(item["worker_id"] for item in out["assignments"])
+        assert per_worker == {first: 3, second: 1}
