@@ -63,7 +63,8 @@ def _ranking(
     """``allocation: value`` (default): by M(t, u) within the window; else pick order."""
     if quality_inference.config_of(project).allocation == "priority":
         return list
-    wq = session.get(WorkerQuality, (project.id, worker.id))  # identity map: no new query
+    # Loaded already by check_not_blocked (identity map); one PK probe if there is no row.
+    wq = session.get(WorkerQuality, (project.id, worker.id))
     confusion = scoring.confusion_of(wq, scoring.n_labels(scoring.labels_of(project)))
 
     def rank(rows: Sequence[Any]) -> list[Any]:
