@@ -7,6 +7,8 @@ from datetime import timedelta
 from sqlalchemy import update
 
 from crowdloop.accounts.models import Role, User
+from crowdloop.ai.acceptance import is_heldout
+from crowdloop.ai.models import ModelStatus, ModelVersion, Prediction
 from crowdloop.projects.models import Project, Task
 from crowdloop.quality.models import WorkerQuality
 from crowdloop.storage.engine import Database
@@ -14,7 +16,7 @@ from crowdloop.storage.types import utcnow
 from crowdloop.storage.uow import unit_of_work
 from crowdloop.work import service
 from tests.factories.accounts import make_user
-from tests.factories.projects import make_project, make_tasks
+from tests.factories.projects import LABELS, make_project, make_tasks
 
 
 def _setup(db: Database, allocation: str) -> tuple[int, int, list[int]]:
@@ -74,3 +76,47 @@ class TestValueOrder:
                 )
             )
         assert _next_task(db, project_id, worker_id) == tasks[0]  # all gains 0: ties
+
+
+class TestModelPrior:
+    """Active learning: among fresh tasks, people go first where the AI model is unsure."""
+
+    def _predict(
+        self, db: Database, project_id: int, probabilities: dict[int, list[float]]
+    ) -> None:
+        with unit_of_work(db) as session:
+            project = session.get(Project, project_id)
+            assert project is not None
+            project.ai_config = {"enabled": True, "holdout_share": 0.001}
+            version = ModelVersion(
+                project_id=project_id, version=1, kind="tfidf", status=ModelStatus.ready
+            )
+            session.add(version)
+            session.flush()
+            for task_id, proba in probabilities.items():
+                assert not is_heldout(project_id, task_id, 0.001)
+                session.add(
+                    Prediction(
+                        project_id=project_id,
+                        task_id=task_id,
+                        model_version_id=version.id,
+                        label=LABELS[int(max(range(3), key=proba.__getitem__))],
+                        confidence=max(proba),
+                        probabilities=proba,
+                    )
+                )
+
+    def test_the_uncertain_fresh_task_goes_first(self, db: Database) -> None:
+        project_id, worker_id, tasks = _setup(db, "value")
+        sure, unsure = [0.98, 0.01, 0.01], [0.4, 0.3, 0.3]
+        self._predict(db, project_id, {tasks[1]: sure, tasks[2]: unsure})
+        assert _next_task(db, project_id, worker_id) == tasks[2]
+
+    def test_without_ai_the_model_is_ignored(self, db: Database) -> None:
+        project_id, worker_id, tasks = _setup(db, "value")
+        self._predict(db, project_id, {tasks[1]: [0.98, 0.01, 0.01], tasks[2]: [0.4, 0.3, 0.3]})
+        with unit_of_work(db) as session:
+            project = session.get(Project, project_id)
+            assert project is not None
+            project.ai_config = {"enabled": False}
+        assert _next_task(db, project_id, worker_id) == tasks[1]

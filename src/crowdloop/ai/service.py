@@ -91,6 +91,20 @@ def run(session: Session, project: Project, *, progress: Progress = _quiet) -> M
     return version
 
 
+HELDOUT_ERROR_SHARE = 5  # held-out items are labelled to 1 - (1 - target) / 5
+
+
+def answer_target(project: Project, task_id: int, target: float) -> float:
+    """The confidence dynamic overlap asks of a task: stricter on the AI held-out slice,
+    whose human labels judge the model (their errors would cap what can be certified)."""
+    raw = project.ai_config or {}
+    if not raw.get("enabled"):
+        return target
+    if not acceptance.is_heldout(project.id, task_id, float(raw.get("holdout_share", 0.1))):
+        return target
+    return 1 - (1 - target) / HELDOUT_ERROR_SHARE
+
+
 def suggestion(session: Session, task: Task) -> Suggestion | None:
     """The model's label for a worker, or None: hidden-suggestion projects, held-out,
     audit and control tasks never get one (their answers must stay independent)."""
@@ -122,6 +136,35 @@ def model_confidence(
     if version is None or not task_ids:
         return {}
     return repository.confidences(session, version.id, task_ids)
+
+
+MODEL_PRIOR_FLOOR = 0.1  # uniform mass mixed into the model's prior: it can be overruled
+
+
+def model_priors(
+    session: Session, project: Project, task_ids: Sequence[int]
+) -> dict[int, list[float]]:
+    """The current model's probabilities per task, as a prior for the allocation score
+    (active learning: a person's answer is worth most where the model is unsure).
+
+    Empty when AI is off or nothing is predicted; held-out tasks never get one, so the
+    slice that judges the model is not labelled in the model's order."""
+    raw = project.ai_config or {}
+    if not raw.get("enabled") or not task_ids:
+        return {}
+    version = repository.latest_version(session, project.id)
+    if version is None:
+        return {}
+    share = float(raw.get("holdout_share", 0.1))
+    ids = [t for t in task_ids if not acceptance.is_heldout(project.id, t, share)]
+    found: dict[int, list[float]] = {}
+    for start in range(0, len(ids), PRIOR_CHUNK):
+        rows = repository.probabilities(session, version.id, ids[start : start + PRIOR_CHUNK])
+        found.update({t: p for t, p in rows.items() if p})
+    return found
+
+
+PRIOR_CHUNK = 5_000
 
 
 def model_uncertainty(

@@ -1,14 +1,16 @@
 """Database rows -> the pure matching score M(t, u) (docs/allocation.md, "Live scoring").
 
 Task posterior: from the stored aggregate (``result``, ``confidence``, ``n_answers``),
-shrunk by one pseudo-answer per label so that one unanimous answer is not certainty.
+shrunk by one pseudo-answer per label so that one unanimous answer is not certainty; a task
+nobody answered yet starts from the AI model's probabilities when there are any (mixed with
+10% uniform mass), else uniform: people go first where the model is unsure.
 Worker confusion: the fitted matrix, else a one-coin matrix from the fitted accuracy, the
 control accuracy, or a prior. Everything else is :func:`match_scores`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -41,12 +43,22 @@ def n_labels(labels: list[Any] | None) -> int:
     return len(labels) if labels else 2
 
 
-def posteriors(rows: Sequence[Any], labels: list[Any] | None) -> FloatArray:
-    """(n_rows, K) approximate posteriors from each row's result, confidence, n_answers."""
+Priors = Mapping[int, Sequence[float]]
+MODEL_FLOOR = 0.1  # uniform mass mixed into a model prior, so people can overrule it
+
+
+def posteriors(
+    rows: Sequence[Any], labels: list[Any] | None, priors: Priors | None = None
+) -> FloatArray:
+    """(n_rows, K) approximate posteriors from each row's result, confidence, n_answers;
+    unanswered rows start from ``priors[row.id]`` (model probabilities) when given."""
     k = n_labels(labels)
     post = np.full((len(rows), k), 1.0 / k)
     for i, row in enumerate(rows):
         if not row.n_answers or row.confidence is None:
+            prior = None if priors is None else priors.get(row.id)
+            if prior is not None and len(prior) == k:
+                post[i] = _model_prior(prior, k)
             continue
         if labels is None:
             top = 0
@@ -59,6 +71,14 @@ def posteriors(rows: Sequence[Any], labels: list[Any] | None) -> FloatArray:
         post[i] = (1.0 - conf) / (k - 1)
         post[i, top] = conf
     return post
+
+
+def _model_prior(prior: Sequence[float], k: int) -> FloatArray:
+    p = np.clip(np.asarray(prior, dtype=np.float64), 0.0, None)
+    total = p.sum()
+    if not np.isfinite(total) or total <= 0:
+        return np.full(k, 1.0 / k)
+    return np.asarray((1 - MODEL_FLOOR) * p / total + MODEL_FLOOR / k, dtype=np.float64)
 
 
 def accuracy_of(wq: WorkerQuality | None) -> float:
@@ -91,6 +111,7 @@ def pair_values(
     worker_idx: NDArray[np.int64],
     *,
     now: datetime,
+    priors: Priors | None = None,
 ) -> FloatArray:
     """M(t, u) for candidate pairs: rows[task_idx[i]] answered by worker worker_idx[i]."""
     if not rows:
@@ -110,7 +131,7 @@ def pair_values(
         cost=reward[task_idx],
         cost_weight=_cost_weight(project),
     )
-    post = posteriors(rows, labels_of(project))
+    post = posteriors(rows, labels_of(project), priors)
     return match_scores(post, confusions, task_idx, worker_idx, weights)
 
 
@@ -119,13 +140,24 @@ def _cost_weight(project: Project) -> float:
 
 
 def order_for_worker(
-    project: Project, rows: Sequence[Any], confusion: FloatArray, *, now: datetime
+    project: Project,
+    rows: Sequence[Any],
+    confusion: FloatArray,
+    *,
+    now: datetime,
+    priors: Priors | None = None,
 ) -> list[Any]:
     """Rows by descending M(t, u) for one worker (stable: ties keep pick order)."""
     if len(rows) < 2:
         return list(rows)
     idx = np.arange(len(rows), dtype=np.int64)
     value = pair_values(
-        project, rows, confusion[None], idx, np.zeros(len(rows), dtype=np.int64), now=now
+        project,
+        rows,
+        confusion[None],
+        idx,
+        np.zeros(len(rows), dtype=np.int64),
+        now=now,
+        priors=priors,
     )
     return [rows[i] for i in np.argsort(-value, kind="stable").tolist()]

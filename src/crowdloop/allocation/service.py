@@ -13,6 +13,7 @@ from numpy.typing import NDArray
 from sqlalchemy.orm import Session
 
 from crowdloop.accounts.models import User
+from crowdloop.ai import service as ai
 from crowdloop.algorithms.allocation.solve import Method, assign, has_ortools
 from crowdloop.allocation import repository, scoring
 from crowdloop.allocation.candidates import Graph, candidate_graph
@@ -51,7 +52,7 @@ def push(
     if not pool:
         raise Conflict(f"project {project.id} has no open tasks to assign")
     graph = candidate_graph(session, project, pool, workers, wqs, k=request.candidates)
-    value = _values(project, pool, [wqs.get(w.id) for w in workers], graph, now)
+    value = _values(session, project, pool, [wqs.get(w.id) for w in workers], graph, now)
     chosen = assign(
         graph.task_idx,
         graph.worker_idx,
@@ -160,6 +161,7 @@ def _capacities(workers: Sequence[User], request: AssignRequest) -> NDArray[np.i
 
 
 def _values(
+    session: Session,
     project: Project,
     pool: Sequence[Any],
     wqs: Sequence[WorkerQuality | None],
@@ -168,7 +170,10 @@ def _values(
 ) -> NDArray[np.float64]:
     k = scoring.n_labels(scoring.labels_of(project))
     confusions = np.stack([scoring.confusion_of(wq, k) for wq in wqs])
-    return scoring.pair_values(project, pool, confusions, graph.task_idx, graph.worker_idx, now=now)
+    priors = ai.model_priors(session, project, [r.id for r in pool])
+    return scoring.pair_values(
+        project, pool, confusions, graph.task_idx, graph.worker_idx, now=now, priors=priors
+    )
 
 
 def _lease(

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from crowdloop.accounts.models import User
+from crowdloop.ai import service as ai
 from crowdloop.allocation import scoring
 from crowdloop.errors import NoTaskAvailable
 from crowdloop.projects.models import Project
@@ -68,7 +69,8 @@ def _ranking(
     confusion = scoring.confusion_of(wq, scoring.n_labels(scoring.labels_of(project)))
 
     def rank(rows: Sequence[Any]) -> list[Any]:
-        return scoring.order_for_worker(project, rows, confusion, now=now)
+        priors = ai.model_priors(session, project, [r.id for r in rows])
+        return scoring.order_for_worker(project, rows, confusion, now=now, priors=priors)
 
     return rank
 

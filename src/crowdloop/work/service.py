@@ -185,7 +185,7 @@ def _apply_dynamic_overlap(
     policy = OverlapPolicy(
         min_answers=dynamic.min_answers,
         max_answers=dynamic.max_answers,
-        target_confidence=dynamic.target_confidence,
+        target_confidence=ai.answer_target(project, task_id, dynamic.target_confidence),
     )
     if bool(policy.is_done([task.n_answers], [confidence])[0]):
         repository.close_task(session, task_id)
