@@ -39,3 +39,17 @@ def write_tsv(path: Path, texts: list[str], labels: list[str]) -> Path:
 def corpus_tsv(tmp_path: Path) -> Path:
     texts, labels = synthetic_corpus(1500)
     return write_tsv(tmp_path / "topics.tsv", texts, labels)
+
+
+NO_EXTRA = "torch is not installed (pip install torch==2.13.0)"
+
+
+@pytest.fixture
+def without_ai_extra(monkeypatch: pytest.MonkeyPatch) -> str:
+    """Behave as on an install without ``crowdloop[ai]`` (CI has the extra): the package's
+    availability probe says why, as it does when torch or sentence-transformers is missing."""
+    from crowdloop.ai import service, training
+
+    for module in (service, training):
+        monkeypatch.setattr(module, "embeddings_available", lambda: NO_EXTRA)
+    return NO_EXTRA

@@ -6,7 +6,6 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from crowdloop.ai.backends.embeddings import embeddings_available
 from crowdloop.ai.models import ModelVersion, Prediction, TaskMark, TaskRole
 from crowdloop.client import ApiError
 from crowdloop.projects.models import Project, Task
@@ -34,16 +33,11 @@ class TestConfig:
             ({"target_accuracy": 1.0}, "less than 1"),
             ({"target_accuracy": 0}, "greater than 0"),
             ({"model": "http"}, "needs a url"),
-            pytest.param(
-                {"model": "embeddings"},
-                "needs the extra",
-                marks=pytest.mark.skipif(
-                    embeddings_available() is None, reason="the ai extra is installed here"
-                ),
-            ),
+            ({"model": "embeddings"}, "needs the extra"),
             ({"surprise": 1}, "Extra inputs"),
         ],
     )
+    @pytest.mark.usefixtures("without_ai_extra")
     def test_bad_input_is_422_and_changes_nothing(
         self, app_client: TestClient, db: Database, body: dict[str, object], message: str
     ) -> None:

@@ -58,6 +58,7 @@ class TestAiCli:
             (["--model", "embeddings"], "needs the extra crowdloop[ai]"),
         ],
     )
+    @pytest.mark.usefixtures("without_ai_extra")
     def test_bad_config_is_one_error_line_and_changes_nothing(
         self, app_client: TestClient, db: Database, run: Run, args: list[str], message: str
     ) -> None:

@@ -63,19 +63,25 @@ class TestEmbeddingCache:
         np.testing.assert_array_equal(b, vectors[1])
         assert other is None
 
-    def test_embeddings_model_needs_the_extra(self, app_client: TestClient, db: Database) -> None:
-        reason = embeddings_available()
+    def test_embeddings_model_needs_the_extra(
+        self, app_client: TestClient, db: Database, without_ai_extra: str
+    ) -> None:
         setup = make_setup(app_client, db, n_answered=0, n_open=1)
-        if reason is None:  # pragma: no cover - the extra is not installed in CI
-            assert configure(setup, model="embeddings")["model"] == "embeddings"
-            return
         got = setup.owner.http.put(
             f"/api/v1/projects/{setup.project_id}/ai",
             json={"model": "embeddings"},
             headers=setup.owner.headers,
         )
         assert got.status_code == 422
-        assert reason in got.json()["detail"]
+        assert without_ai_extra in got.json()["detail"]
+
+    def test_embeddings_model_accepted_with_the_extra(
+        self, app_client: TestClient, db: Database
+    ) -> None:
+        if embeddings_available() is not None:
+            pytest.skip(f"ai extra not installed: {embeddings_available()}")
+        setup = make_setup(app_client, db, n_answered=0, n_open=1)
+        assert configure(setup, model="embeddings")["model"] == "embeddings"
 
 
 class TestErrorBudget:
