@@ -4,6 +4,8 @@ import pytest
 
 from crowdloop.accounts import service as accounts
 from crowdloop.accounts.models import Role
+from crowdloop.ai import status
+from crowdloop.ai.acceptance import is_heldout
 from crowdloop.cli._common import operator
 from crowdloop.config import Settings
 from crowdloop.demo import seed_demo
@@ -11,6 +13,7 @@ from crowdloop.errors import PermissionDenied
 from crowdloop.projects import service as projects
 from crowdloop.storage.engine import Database
 from crowdloop.storage.uow import unit_of_work
+from crowdloop.work import service as work
 from tests.cli.conftest import Run, last_error
 from tests.factories.accounts import make_user
 
@@ -46,6 +49,18 @@ class TestDemo:
             stats = projects.project_stats(session, project)
             assert (stats.tasks, stats.control_tasks) == (60, 6)
             assert stats.tasks_complete > 0
+            # The model is trained once and its suggestions reach the worker's task.
+            ai = status.status(session, project)
+            assert ai.state == "ready"
+            assert ai.certified is False
+            assert "too few" in ai.certificate_status
+            worker = accounts.get_user_by_username(session, "demo-worker1")
+            job = work.next_assignment(session, worker, project)
+            read = work.to_read(session, job)
+            task = projects.get_task(session, project, job.task_id)
+            hidden = is_heldout(project.id, task.id, 0.1) or task.is_control
+            assert (read.suggestion is None) is hidden
+            session.rollback()
 
         second = run("demo", "--no-serve")
         assert second.exit_code == 0, second.output

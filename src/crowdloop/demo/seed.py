@@ -19,11 +19,14 @@ from crowdloop.accounts import service as accounts
 from crowdloop.accounts.models import ApiToken, Role, User
 from crowdloop.accounts.schemas import UserCreate, UserUpdate
 from crowdloop.accounts.security import hash_token
+from crowdloop.ai import service as ai
+from crowdloop.ai.schemas import AiConfigUpdate
 from crowdloop.config import Settings
 from crowdloop.errors import Conflict, NoTaskAvailable, NotFound, PermissionDenied
 from crowdloop.projects import service as projects
 from crowdloop.projects.models import Project
 from crowdloop.projects.schemas import ProjectCreate, TaskCreate
+from crowdloop.quality import inference as quality_inference
 from crowdloop.work import service as work
 
 PROJECT_NAME = "Demo: product review sentiment"
@@ -153,6 +156,19 @@ def _simulate_answers(
             work.submit(session, worker, assignment.id, answer)
 
 
+def _start_ai(session: Session, project: Project) -> None:
+    """Turn the model on (suggestions shown, no auto-acceptance: far too few labels to
+    certify anything) and train it once on the simulated answers, so the worker's task
+    shows a suggestion and the requester's AI status explains why nothing is certified."""
+    quality_inference.refit(session, project)
+    update = AiConfigUpdate(enabled=True, show_suggestions=True, auto_accept=False)
+    ai.update_config(session, project, update)
+    try:
+        ai.run(session, project)
+    except Conflict:  # nothing confident to train on: the demo works without a model
+        return
+
+
 def seed_demo(session: Session, settings: Settings) -> DemoInfo:
     """Create (or find) the demo accounts, tokens and project; flush, never commit."""
     if settings.env == "prod":
@@ -170,5 +186,6 @@ def seed_demo(session: Session, settings: Settings) -> DemoInfo:
         project = _create_project(session, requester, settings)
         workers = [(users[name], acc) for name, _, acc in ACCOUNTS if acc is not None]
         _simulate_answers(session, project, workers)
+        _start_ai(session, project)
     stats = projects.project_stats(session, project)
     return DemoInfo(demo_accounts, project.id, project.name, stats.tasks, created)
