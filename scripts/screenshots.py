@@ -136,7 +136,10 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(
-            env="dev", database_url=f"sqlite:///{tmp}/shots.db", refit_interval_seconds=0
+            env="dev",
+            database_url=f"sqlite:///{tmp}/shots.db",
+            refit_interval_seconds=0,
+            ai_interval_seconds=0,
         )
         db = make_database(settings)
         migrate.upgrade(db.engine)

@@ -80,7 +80,13 @@ def settings(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Se
         url = f"sqlite:///{path}"
     else:
         url = request.getfixturevalue("pg_database_url")
-    return Settings(env="test", database_url=url, import_batch_size=50, refit_interval_seconds=0)
+    return Settings(
+        env="test",
+        database_url=url,
+        import_batch_size=50,
+        refit_interval_seconds=0,
+        ai_interval_seconds=0,
+    )
 
 
 @pytest.fixture

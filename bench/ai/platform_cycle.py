@@ -65,7 +65,7 @@ def main() -> None:
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
     url = args.database_url or f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.db'}"
-    db = make_database(Settings(database_url=url, refit_interval_seconds=0))
+    db = make_database(Settings(database_url=url, refit_interval_seconds=0, ai_interval_seconds=0))
     migrate.upgrade(db.engine)
     with unit_of_work(db) as session:
         owner = User(username="bench", password_hash="x", role=Role.requester, is_active=True)

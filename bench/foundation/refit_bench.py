@@ -23,7 +23,7 @@ from crowdloop.storage.uow import unit_of_work
 
 def main() -> None:
     url, project_id = sys.argv[1], int(sys.argv[2])
-    db = make_database(Settings(database_url=url, refit_interval_seconds=0))
+    db = make_database(Settings(database_url=url, refit_interval_seconds=0, ai_interval_seconds=0))
     base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     started = time.perf_counter()
     with unit_of_work(db, write=False) as session:

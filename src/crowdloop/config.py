@@ -32,7 +32,9 @@ class Settings(BaseSettings):
         30, ge=0, description="How often the server re-fits truth inference; 0 turns it off."
     )
     ai_interval_seconds: float = Field(
-        0, ge=0, description="How often the server runs AI training and audits; 0 turns it off."
+        60,
+        ge=0,
+        description="How often the server audits and retrains AI-enabled projects; 0 = off.",
     )
     max_upload_mb: int = Field(2048, ge=1, description="Largest accepted import upload, MiB.")
 

@@ -55,7 +55,12 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     engine = make_engine(f"sqlite:///{path}")
     migrate.upgrade(engine)
     engine.dispose()
-    settings = Settings(env="test", database_url=f"sqlite:///{path}", refit_interval_seconds=0)
+    settings = Settings(
+        env="test",
+        database_url=f"sqlite:///{path}",
+        refit_interval_seconds=0,
+        ai_interval_seconds=0,
+    )
     db = make_database(settings)
     port = _free_port()
     config = uvicorn.Config(
