@@ -12,6 +12,8 @@ from fastapi.staticfiles import StaticFiles
 
 from crowdloop.web import (
     admin,
+    ai_panel,
+    allocation_panel,
     auth,
     dashboard,
     events,
@@ -40,6 +42,8 @@ def install(app: FastAPI) -> None:
         workers,
         files,
         settings,
+        ai_panel,
+        allocation_panel,
     ):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -1,0 +1,190 @@
+"""The AI tab: the model's status, its settings (messages next to the field, nothing
+stored on bad input), "Train now" (a refusal is a message), and who may see it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from crowdloop.accounts.models import Role, User
+from crowdloop.ai import service as ai
+from crowdloop.ai.models import ModelVersion
+from crowdloop.config import Settings
+from crowdloop.projects import service as projects
+from crowdloop.projects.models import Project
+from crowdloop.storage.engine import Database
+from crowdloop.storage.uow import unit_of_work
+from tests.ai.platform import make_setup
+from tests.web.conftest import Browser
+
+Make = Callable[..., Browser]
+MakeProject = Callable[..., Project]
+GOOD = {
+    "enabled": "1",
+    "model": "tfidf",
+    "url": "",
+    "target_accuracy": "0.9",
+    "holdout_share": "0.2",
+    "audit_share": "0.05",
+    "retrain_after": "10",
+}
+
+
+def _config(db: Database, project_id: int) -> dict[str, Any]:
+    with unit_of_work(db, write=False) as session:
+        found = session.get(Project, project_id)
+        assert found is not None
+        return ai.config_of(found).model_dump()
+
+
+def _versions(db: Database, project_id: int) -> int:
+    with unit_of_work(db, write=False) as session:
+        return session.query(ModelVersion).filter_by(project_id=project_id).count()
+
+
+def _owner_of(app_client: TestClient, settings: Settings, db: Database, project_id: int) -> Browser:
+    with unit_of_work(db, write=False) as session:
+        project = session.get(Project, project_id)
+        assert project is not None
+        owner = session.get(User, project.owner_id)
+        assert owner is not None
+        session.expunge(owner)
+    return Browser(app_client, settings, owner)
+
+
+class TestPage:
+    def test_owner_sees_status_and_settings(
+        self, make_browser: Make, project_of: MakeProject
+    ) -> None:
+        owner = make_browser(Role.requester)
+        project = project_of(owner.user)
+        page = owner.get(f"/console/projects/{project.id}/ai")
+        assert page.status_code == 200
+        assert 'id="model-version">none yet' in page.text
+        assert "no model trained yet" in page.text
+        assert 'id="train"' in page.text
+        assert 'name="target_accuracy" inputmode="decimal" value="0.95"' in page.text
+        assert f'href="/console/projects/{project.id}/ai" aria-current="page"' in page.text
+
+    def test_other_people_get_404_reviewers_403(
+        self, make_browser: Make, project_of: MakeProject, db: Database
+    ) -> None:
+        owner = make_browser(Role.requester)
+        project = project_of(owner.user)
+        reviewer = make_browser(Role.reviewer)
+        with unit_of_work(db) as session:
+            found = session.get(Project, project.id)
+            assert found is not None
+            projects.add_member(session, found, session.merge(reviewer.user))
+        path = f"/console/projects/{project.id}/ai"
+        assert make_browser(Role.requester).get(path).status_code == 404
+        assert make_browser(Role.worker).get(path).status_code == 404
+        assert reviewer.get(path).status_code == 403
+        assert reviewer.post(path, GOOD).status_code == 403
+        assert reviewer.post(f"{path}/train").status_code == 403
+        assert _config(db, project.id)["enabled"] is False
+
+    def test_an_admin_may(self, make_browser: Make, project_of: MakeProject) -> None:
+        project = project_of(make_browser(Role.requester).user)
+        assert make_browser(Role.admin).get(f"/console/projects/{project.id}/ai").status_code == 200
+
+
+class TestSettings:
+    def test_saves(self, make_browser: Make, project_of: MakeProject, db: Database) -> None:
+        owner = make_browser(Role.requester)
+        project = project_of(owner.user)
+        response = owner.post(f"/console/projects/{project.id}/ai", {**GOOD, "auto_accept": "1"})
+        assert response.status_code == 303
+        stored = _config(db, project.id)
+        assert stored["enabled"] is True
+        assert stored["target_accuracy"] == 0.9
+        assert stored["holdout_share"] == 0.2
+        assert stored["retrain_after"] == 10
+        assert stored["auto_accept"] is True
+        assert stored["show_suggestions"] is False
+        page = owner.get(response.headers["location"]).text
+        assert 'id="saved"' in page
+        assert 'name="enabled" value="1" checked' in page
+
+    @pytest.mark.parametrize(
+        ("change", "field", "message"),
+        [
+            ({"target_accuracy": "1.5"}, "target_accuracy", "less than 1"),
+            ({"target_accuracy": "0"}, "target_accuracy", "greater than 0"),
+            ({"holdout_share": "lots"}, "holdout_share", "valid number"),
+            ({"retrain_after": "0"}, "retrain_after", "greater than or equal to 1"),
+            ({"model": "http"}, "url", "needs a url"),
+            ({"model": "http", "url": "ftp://x"}, "url", "needs a url"),
+            ({"model": "gpt"}, "model", "tfidf"),
+            ({"model": "embeddings"}, "model", "needs the extra"),
+        ],
+    )
+    def test_bad_input_is_shown_at_its_field_and_saves_nothing(
+        self,
+        make_browser: Make,
+        project_of: MakeProject,
+        db: Database,
+        monkeypatch: pytest.MonkeyPatch,
+        change: dict[str, str],
+        field: str,
+        message: str,
+    ) -> None:
+        monkeypatch.setattr(ai, "embeddings_available", lambda: "torch is not installed")
+        owner = make_browser(Role.requester)
+        project = project_of(owner.user)
+        before = _config(db, project.id)
+        response = owner.post(f"/console/projects/{project.id}/ai", {**GOOD, **change})
+        assert response.status_code == 422
+        page = response.text
+        assert f'id="{field}-error">' in page
+        assert message in page.split(f'id="{field}-error">', 1)[1].split("</p>", 1)[0]
+        assert f'id="{field}" name="{field}"' in page
+        assert 'aria-invalid="true"' in page
+        assert 'id="form-errors"' in page
+        assert _config(db, project.id) == before
+
+
+class TestTrainNow:
+    def test_ai_off_is_a_message_not_a_crash(
+        self, make_browser: Make, project_of: MakeProject, db: Database
+    ) -> None:
+        owner = make_browser(Role.requester)
+        project = project_of(owner.user)
+        response = owner.post(f"/console/projects/{project.id}/ai/train")
+        assert response.status_code == 409
+        assert 'id="train-error"' in response.text
+        assert "AI is off" in response.text
+        assert _versions(db, project.id) == 0
+
+    def test_nothing_labelled_is_a_message_and_rolls_back(
+        self, make_browser: Make, project_of: MakeProject, db: Database
+    ) -> None:
+        owner = make_browser(Role.requester)
+        project = project_of(owner.user)
+        assert owner.post(f"/console/projects/{project.id}/ai", GOOD).status_code == 303
+        response = owner.post(f"/console/projects/{project.id}/ai/train")
+        assert response.status_code == 409
+        assert "no confident human-labelled tasks" in response.text
+        assert _versions(db, project.id) == 0
+
+    def test_trains_and_shows_the_new_version(
+        self, app_client: TestClient, settings: Settings, db: Database
+    ) -> None:
+        setup = make_setup(app_client, db, n_answered=40, n_open=10)
+        owner = _owner_of(app_client, settings, db, setup.project_id)
+        path = f"/console/projects/{setup.project_id}/ai"
+        assert owner.post(path, GOOD).status_code == 303
+        response = owner.post(f"{path}/train")
+        assert response.status_code == 303
+        assert response.headers["location"] == f"{path}?trained=1"
+        page = owner.get(response.headers["location"]).text
+        assert 'id="trained"' in page
+        assert 'id="model-version">v1 tfidf' in page
+        assert 'id="model-state">ready' in page
+        assert _versions(db, setup.project_id) == 1
+        again = owner.post(f"{path}/train")
+        assert again.headers["location"] == f"{path}?trained=2"
+        assert 'id="model-version">v2 ' in owner.get(again.headers["location"]).text
