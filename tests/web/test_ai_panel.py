@@ -69,6 +69,22 @@ class TestPage:
         assert 'name="target_accuracy" inputmode="decimal" value="0.95"' in page.text
         assert f'href="/console/projects/{project.id}/ai" aria-current="page"' in page.text
 
+    def test_a_stopped_auto_accept_is_a_visible_warning(
+        self, make_browser: Make, project_of: MakeProject, db: Database
+    ) -> None:
+        owner = make_browser(Role.requester)
+        project = project_of(owner.user)
+        with unit_of_work(db) as session:
+            found = session.get(Project, project.id)
+            assert found is not None
+            state = ai.state_of(found)
+            state.stopped_reason = "audit accuracy 0.71 is below the target 0.95"
+            ai.save(found, ai.config_of(found), state)
+        page = owner.get(f"/console/projects/{project.id}/ai").text
+        warning = page.split('id="stopped">', 1)[1].split("</p>", 1)[0]
+        assert "audit accuracy 0.71 is below the target 0.95" in warning
+        assert 'class="alert warn" role="alert" id="stopped"' in page
+
     def test_other_people_get_404_reviewers_403(
         self, make_browser: Make, project_of: MakeProject, db: Database
     ) -> None:
