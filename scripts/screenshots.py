@@ -126,7 +126,24 @@ def _pages(browser: Any, base: str, project_id: int, out: Path) -> None:
     page.fill("#instructions", "# Tweet sentiment\n\nPick the **mood** of the tweet.")
     page.wait_for_selector("#preview h1")
     _shoot(page, out, "new-project")
+    _engines(page, base, project_id, out)
     context.close()
+
+
+def _engines(page: Page, base: str, project_id: int, out: Path) -> None:
+    """The AI tab after "Train now" and the allocation tab with a planned push."""
+    page.goto(f"{base}/console/projects/{project_id}/ai")
+    page.check("#enabled")
+    page.click("#ai-form button[type=submit]")
+    page.wait_for_selector("#saved")
+    page.click("#train")
+    page.wait_for_selector("#trained, #train-error")
+    _shoot(page, out, "ai", full_page=True)
+    page.goto(f"{base}/console/projects/{project_id}/allocation")
+    page.fill("#capacity", "3")
+    page.click("#plan")
+    page.wait_for_selector("#plan-result, #form-error")
+    _shoot(page, out, "allocation", full_page=True)
 
 
 def main() -> None:

@@ -93,7 +93,7 @@ class TestPush:
         table = response.text.split('id="plan-table"', 1)[1].split("</table>", 1)[0]
         for w in workers:
             assert f"<td>{w.user.username}</td><td>2</td>" in table
-        assert "4 leases for 2 workers" in response.text
+        assert "4 leases for 2 of 2 available workers" in response.text
         assert _leases(db, project) == 0
 
     def test_assign_now_creates_leases(
