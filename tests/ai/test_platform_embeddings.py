@@ -7,8 +7,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from crowdloop.ai import service
 from crowdloop.ai.backends.embeddings import embeddings_available
 from crowdloop.ai.models import CachedEmbedding, ModelVersion, Prediction
+from crowdloop.projects.models import Project
 from crowdloop.storage.engine import Database
 from crowdloop.storage.uow import unit_of_work
 from tests.ai.platform import configure, make_setup, train
@@ -42,8 +44,28 @@ def test_embeddings_model_trains_predicts_and_caches(app_client: TestClient, db:
     right = sum(r.label == setup.truth[r.task_id] for r in fresh)
     assert kinds == ["embeddings"]
     assert right >= 0.8 * len(fresh)
-    # A second training round reuses the cached vectors: no new rows for the same texts.
-    train(setup)
+    # A second training round reuses the cached vectors: no new rows for the same texts,
+    # and nothing left to embed (the progress shows no embedding work).
+    seen: list[tuple[str, int, int]] = []
+    with unit_of_work(db) as session:
+        project = session.get(Project, setup.project_id)
+        assert project is not None
+        service.run(session, project, progress=lambda *event: seen.append(event))
     again, versions, _ = _counts(db)
     assert versions == 2
     assert again == cached
+    assert not [e for e in seen if e[0] == "embedding"]
+    assert ("training", 0, out["n_train"]) in seen
+
+
+def test_embedding_progress_is_reported(app_client: TestClient, db: Database) -> None:
+    setup = make_setup(app_client, db, n_answered=60, n_open=5)
+    configure(setup, enabled=True, model="embeddings")
+    seen: list[tuple[str, int, int]] = []
+    with unit_of_work(db) as session:
+        project = session.get(Project, setup.project_id)
+        assert project is not None
+        service.run(session, project, progress=lambda *event: seen.append(event))
+    embedding = [e for e in seen if e[0] == "embedding"]
+    assert embedding
+    assert embedding[-1][1] == embedding[-1][2] > 0

@@ -110,6 +110,8 @@ def fit(
             progress("reading labels", len(items), n_trainable)
     if not items:
         raise Conflict("no confident human-labelled tasks to train on yet")
+    if isinstance(model, EmbeddingPrelabeler):  # the long part: shown, then cached for fit
+        model.embed(items, progress=lambda done, total: progress("embedding", done, total))
     progress("training", 0, len(items))
     assert isinstance(model, TfidfPrelabeler | EmbeddingPrelabeler)
     model.fit(items, labels, sample_weight=weights)
