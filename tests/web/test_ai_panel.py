@@ -11,7 +11,9 @@ from fastapi.testclient import TestClient
 
 from crowdloop.accounts.models import Role, User
 from crowdloop.ai import service as ai
+from crowdloop.ai import status as ai_status
 from crowdloop.ai.models import ModelVersion
+from crowdloop.ai.schemas import AiStatus, AuditRead
 from crowdloop.config import Settings
 from crowdloop.projects import service as projects
 from crowdloop.projects.models import Project
@@ -84,6 +86,40 @@ class TestPage:
         warning = page.split('id="stopped">', 1)[1].split("</p>", 1)[0]
         assert "audit accuracy 0.71 is below the target 0.95" in warning
         assert 'class="alert warn" role="alert" id="stopped"' in page
+
+    def test_an_unreachable_model_server_is_a_warning(
+        self, make_browser: Make, project_of: MakeProject, db: Database
+    ) -> None:
+        owner = make_browser(Role.requester)
+        project = project_of(owner.user)
+        form = {**GOOD, "model": "http", "url": "http://127.0.0.1:9"}
+        assert owner.post(f"/console/projects/{project.id}/ai", form).status_code == 303
+        assert _config(db, project.id)["url"] == "http://127.0.0.1:9"
+        page = owner.get(f"/console/projects/{project.id}/ai").text
+        assert "Model server unreachable" in page.split('id="server">', 1)[1].split("</p>", 1)[0]
+
+    def test_audit_accuracy_is_shown_with_its_interval(
+        self, make_browser: Make, project_of: MakeProject, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        owner = make_browser(Role.requester)
+        project = project_of(owner.user)
+        real = ai_status.status
+
+        def audited(session: Any, found: Project, **kwargs: Any) -> AiStatus:
+            out = real(session, found, **kwargs)
+            out.n_audit = 40
+            out.audit = AuditRead(
+                n_audited=40, n_correct=38, accuracy=0.95, lower_bound=0.83,
+                upper_bound=0.99, stop=False, status="audit passes",
+            )  # fmt: skip
+            return out
+
+        monkeypatch.setattr(ai_status, "status", audited)
+        page = owner.get(f"/console/projects/{project.id}/ai").text
+        audit = page.split('id="audit">', 1)[1].split("</dd>", 1)[0]
+        assert "40 audit tasks" in audit
+        assert "accuracy 95.0% (83.0\u201399.0%) on 40 answered" in audit
+        assert "audit passes" in audit
 
     def test_other_people_get_404_reviewers_403(
         self, make_browser: Make, project_of: MakeProject, db: Database
