@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from crowdloop import __version__, web
-from crowdloop.ai.jobs import AiJobRunner
+from crowdloop.ai import jobs as ai_jobs
 from crowdloop.api import (
     accounts,
     ai,
@@ -22,8 +22,9 @@ from crowdloop.api import (
     work,
 )
 from crowdloop.config import Settings
-from crowdloop.quality.jobs import JobRunner
+from crowdloop.quality import jobs as quality_jobs
 from crowdloop.storage.engine import Database, make_database
+from crowdloop.storage.periodic import PeriodicJob
 
 API_PREFIX = "/api/v1"
 
@@ -34,19 +35,19 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        runner = None
-        if settings.refit_interval_seconds > 0:
-            runner = JobRunner(database, settings.refit_interval_seconds)
-            runner.start()
-        ai_runner = None
-        if settings.ai_interval_seconds > 0:
-            ai_runner = AiJobRunner(database, settings.ai_interval_seconds)
-            ai_runner.start()
+        jobs = [
+            PeriodicJob(database, interval, job, name=name)
+            for interval, job, name in (
+                (settings.refit_interval_seconds, quality_jobs.refit_due, "re-inference"),
+                (settings.ai_interval_seconds, ai_jobs.run_due, "ai"),
+            )
+            if interval > 0
+        ]
+        for job in jobs:
+            job.start()
         yield
-        if runner is not None:
-            runner.stop()
-        if ai_runner is not None:
-            ai_runner.stop()
+        for job in jobs:
+            job.stop()
         if db is None:
             database.dispose()
 

@@ -1,6 +1,6 @@
 """Background AI work: audit checks, retraining after new labels, batched prediction.
 
-Like ``crowdloop.quality.jobs``: runs in every server process (``AiJobRunner``) when
+Like ``crowdloop.quality.jobs``: run in every server process (``PeriodicJob``) when
 ``ai_interval_seconds`` > 0. A cycle fits in a read-only unit (no write lock held while
 the maths runs), then writes predictions in short units of one page each, so the status
 shows progress and human work never waits on the model.
@@ -9,7 +9,6 @@ shows progress and human work never waits on the model.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -139,23 +138,3 @@ def run_due(db: Database) -> list[int]:
         if version_id is not None:
             made.append(version_id)
     return made
-
-
-class AiJobRunner:
-    """A daemon thread that calls ``run_due`` every ``interval`` seconds."""
-
-    def __init__(self, db: Database, interval: float) -> None:
-        self.db, self.interval = db, interval
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="crowdloop-ai", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=self.interval + 5)
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            run_due(self.db)

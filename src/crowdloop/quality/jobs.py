@@ -1,21 +1,18 @@
 """Background re-inference: re-fit projects that received answers since their last fit.
 
-Runs in every server process (``JobRunner``) or once from the CLI. On PostgreSQL a
+Runs in every server process (``PeriodicJob``) or once from the CLI. On PostgreSQL a
 transaction-level advisory lock per project makes concurrent processes skip a project that
 another process is already re-fitting.
 """
 
 from __future__ import annotations
 
-import logging
-import threading
 import time
 from datetime import datetime
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from crowdloop.errors import CrowdloopError
 from crowdloop.projects.models import Project, ProjectStatus
 from crowdloop.quality import inference, repository, service
 from crowdloop.quality.schemas import RefitReport
@@ -23,7 +20,6 @@ from crowdloop.storage.engine import Database
 from crowdloop.storage.types import utcnow
 from crowdloop.storage.uow import unit_of_work
 
-log = logging.getLogger(__name__)
 REFITTABLE = ("single_choice", "rating")
 ADVISORY_NAMESPACE = 7_301  # arbitrary, keeps our advisory locks apart from others'
 REST_FACTOR = 10
@@ -86,26 +82,3 @@ def refit_due(db: Database) -> list[RefitReport]:
             service.evaluate_all(session, project)
             reports.append(fit.report)
     return reports
-
-
-class JobRunner:
-    """A daemon thread that calls ``refit_due`` every ``interval`` seconds."""
-
-    def __init__(self, db: Database, interval: float) -> None:
-        self.db, self.interval = db, interval
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="crowdloop-jobs", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=self.interval + 5)
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            try:
-                refit_due(self.db)
-            except CrowdloopError as exc:  # a project's data the model cannot take
-                log.warning("re-inference skipped: %s", exc.detail)
