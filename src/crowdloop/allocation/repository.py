@@ -13,6 +13,7 @@ from crowdloop.accounts.models import Role, User
 from crowdloop.projects.models import Project, ProjectMember, Task, Visibility
 from crowdloop.quality.models import WorkerQuality
 from crowdloop.work.models import Assignment, AssignmentStatus
+from crowdloop.work.repository import PICK_COLUMNS
 
 CHUNK = 500  # ids per IN (...) list
 
@@ -65,17 +66,7 @@ def qualities(session: Session, project_id: int, worker_ids: Sequence[int]) -> d
 def open_pool(session: Session, project_id: int, *, now: datetime, limit: int) -> Sequence[Any]:
     """The best ``limit`` open regular tasks in pick order (the ``ix_tasks_pick`` index)."""
     query = (
-        select(
-            Task.id,
-            Task.priority,
-            Task.required_skills,
-            Task.reward_cents,
-            Task.n_answers,
-            Task.confidence,
-            Task.result,
-            Task.deadline,
-            Task.slots,
-        )
+        select(*PICK_COLUMNS, Task.slots)
         .where(_open(project_id, now))
         .order_by(Task.priority.desc(), Task.id)
         .limit(limit)

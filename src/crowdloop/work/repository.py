@@ -30,6 +30,17 @@ LIVE_LOOKBACK = 64
 GROUPED_CHUNK = 5_000  # tasks per grouped slot claim
 # Assignments a worker may still answer: fresh leases and work sent back for rework.
 LIVE = (AssignmentStatus.active, AssignmentStatus.rework)
+# What claiming and the matching score read of a candidate task (pull and push alike).
+PICK_COLUMNS = (
+    Task.id,
+    Task.priority,
+    Task.required_skills,
+    Task.reward_cents,
+    Task.n_answers,
+    Task.confidence,
+    Task.result,
+    Task.deadline,
+)
 
 
 def candidates(
@@ -44,16 +55,7 @@ def candidates(
     """A window of open tasks the worker has never been given, best priority first."""
     seen = exists().where(Assignment.task_id == Task.id, Assignment.worker_id == worker_id)
     query = (
-        select(
-            Task.id,
-            Task.priority,
-            Task.required_skills,
-            Task.reward_cents,
-            Task.n_answers,
-            Task.confidence,
-            Task.result,
-            Task.deadline,
-        )
+        select(*PICK_COLUMNS)
         .where(Task.project_id == project_id, Task.slots > 0, ~seen)
         .where(or_(Task.deadline.is_(None), Task.deadline > now))
         .order_by(Task.priority.desc(), Task.id)
