@@ -142,9 +142,28 @@ class TestDashboard:
         assert 'data-stat="answers">3<' in page.text
         assert 'data-stat="spent">$0.30<' in page.text
         assert "of 4 wanted" in page.text
-        assert page.text.count('class="bar"') == 30
+        assert page.text.count('class="bar"') == 30 + 10  # throughput + confidence bins
         assert "answers per hour" in page.text
         assert owner.get("/console").status_code == 200
+
+    def test_shows_estimated_accuracy_and_confidence_bins(
+        self, make_browser: Make, project_of: MakeProject, db: Database
+    ) -> None:
+        owner = make_browser(Role.requester)
+        project = project_of(owner.user, n_tasks=2, overlap=2)
+        empty = owner.get(f"/console/projects/{project.id}")
+        assert 'data-stat="accuracy">&ndash;<' in empty.text
+        assert "no results yet" in empty.text
+        _answer_all(project, make_browser, ["cat", "cat", "dog"])
+        with unit_of_work(db, write=False) as session:
+            found = projects.list_tasks(session, project, limit=10)
+            confidences = [t.confidence for t in found if t.result is not None]
+        assert len(confidences) == 2
+        mean = sum(c for c in confidences if c is not None) / 2
+        page = owner.get(f"/console/projects/{project.id}")
+        assert f'data-stat="accuracy">{round(mean * 100, 1)}%<' in page.text
+        assert "mean confidence of 2 results" in page.text
+        assert "Results by confidence (2 tasks with a result" in page.text
 
     def test_other_requesters_get_404(self, make_browser: Make, project_of: MakeProject) -> None:
         project = project_of(make_browser(Role.requester).user)

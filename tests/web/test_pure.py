@@ -113,3 +113,17 @@ def test_span_labels() -> None:
     assert charts.throughput(old, NOW).span_label == "2.5 hours"
     ancient = [NOW - timedelta(days=20)]
     assert charts.throughput(ancient, NOW).span_label == "30 days"
+
+
+def test_confidence_histogram_bins_and_heights() -> None:
+    from crowdloop.web import charts
+
+    chart = charts.confidence_histogram([0, 1, 0, 0, 0, 0, 0, 0, 2, 4])
+    assert len(chart.bars) == 10
+    assert chart.peak == 4
+    tallest = max(chart.bars, key=lambda b: b.h)
+    assert tallest.count == 4
+    assert tallest.label == "confidence 90%-100%: 4 tasks"
+    assert chart.bars[0].h == 0
+    assert chart.bars[8].h == tallest.h / 2
+    assert charts.confidence_histogram([0] * 10).peak == 0

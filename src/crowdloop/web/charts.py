@@ -96,6 +96,29 @@ def _bars(counts: list[int], size: int, now: datetime) -> Chart:
     return Chart(bars, max(counts), _label(size), f"{first:%H:%M}", f"{now:%H:%M}", span)
 
 
+def confidence_histogram(counts: Sequence[int]) -> Chart:
+    """Tasks per confidence bin, from the least to the most confident."""
+    n = len(counts)
+    peak = max(counts, default=0) or 1
+    inner_w, inner_h = WIDTH - 2 * PAD, HEIGHT - 2 * PAD
+    slot = inner_w / max(n, 1)
+    bars = []
+    for i, c in enumerate(counts):
+        h = inner_h * c / peak
+        low, high = i / n, (i + 1) / n
+        bars.append(
+            Bar(
+                x=round(PAD + i * slot + 1, 1),
+                y=round(PAD + inner_h - h, 1),
+                w=round(max(slot - 2, 1), 1),
+                h=round(h, 1),
+                count=c,
+                label=f"confidence {low:.0%}-{high:.0%}: {c} tasks",
+            )
+        )
+    return Chart(bars, max(counts, default=0), "confidence bin", "0%", "100%", "")
+
+
 def rate_per_hour(times: Sequence[datetime], now: datetime) -> float:
     """Answers per hour: over the last hour when there were any, else over the whole span."""
     recent = [t for t in times if now - t <= timedelta(hours=1)]

@@ -1,4 +1,4 @@
-"""The per-project dashboard (progress, throughput, cost, ETA)."""
+"""The per-project dashboard (progress, throughput, estimated accuracy, cost, ETA)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,39 @@ from crowdloop.web.deps import ReadSession, WebRoute, WebUser, render, templates
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
 
+CONFIDENCE_BINS = 10
+
+
+@dataclass(frozen=True)
+class Accuracy:
+    """Estimated accuracy of the results: the mean posterior confidence of the tasks with
+    a result (the expected share of right results if the model is calibrated), and the
+    share of right answers on control tasks, the empirical check of the crowd."""
+
+    n_results: int
+    estimated: float | None
+    control_correct: int
+    control_answered: int
+    chart: charts.Chart
+
+    @property
+    def control(self) -> float | None:
+        return self.control_correct / self.control_answered if self.control_answered else None
+
+
+def accuracy(session: Session, project: Project) -> Accuracy:
+    counts, total = reads.confidence_counts(session, project.id, CONFIDENCE_BINS)
+    correct, answered = reads.control_totals(session, project.id)
+    n = sum(counts)
+    return Accuracy(
+        n_results=n,
+        estimated=total / n if n else None,
+        control_correct=correct,
+        control_answered=answered,
+        chart=charts.confidence_histogram(counts),
+    )
+
+
 @dataclass(frozen=True)
 class Summary:
     """Everything the live stats panel shows, computed in one read."""
@@ -33,12 +66,21 @@ class Summary:
     rate_per_hour: float
     eta: str
     chart: charts.Chart
+    accuracy: Accuracy
     updated: datetime
 
     def signature(self) -> tuple[Any, ...]:
         """What changes when work happens; the live stream sends an update when it does."""
         s = self.stats
-        return (s.tasks, s.answers, s.active_assignments, s.committed_cents, self.spent_cents)
+        return (
+            s.tasks,
+            s.answers,
+            s.active_assignments,
+            s.committed_cents,
+            self.spent_cents,
+            self.accuracy.n_results,
+            self.accuracy.estimated,
+        )
 
 
 def summarize(session: Session, project: Project, *, now: datetime | None = None) -> Summary:
@@ -59,6 +101,7 @@ def summarize(session: Session, project: Project, *, now: datetime | None = None
         rate_per_hour=rate,
         eta=charts.eta_text(remaining, rate),
         chart=charts.throughput(times, now),
+        accuracy=accuracy(session, project),
         updated=now,
     )
 

@@ -8,11 +8,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Integer, case, cast, func, select
 from sqlalchemy.orm import Session
 
 from crowdloop.accounts.models import User
 from crowdloop.projects.models import Task
+from crowdloop.quality.models import WorkerQuality
 from crowdloop.work.models import Assignment, AssignmentStatus
 
 SUBMITTED = AssignmentStatus.submitted
@@ -101,3 +102,36 @@ def spent_cents(session: Session, project_id: int) -> int:
         )
     )
     return int(total or 0)
+
+
+def confidence_counts(session: Session, project_id: int, bins: int) -> tuple[list[int], float]:
+    """Tasks with a result per confidence bin ([0, 1/bins), ..., [1 - 1/bins, 1]) and the
+    sum of their confidences (so the mean is sum / count). Control tasks are left out."""
+    raw = cast(Task.confidence * bins, Integer)
+    bucket = case((raw >= bins, bins - 1), else_=raw)
+    rows = session.execute(
+        select(bucket, func.count(), func.sum(Task.confidence))
+        .where(
+            Task.project_id == project_id,
+            Task.is_control.is_(False),
+            Task.result.is_not(None),
+            Task.confidence.is_not(None),
+        )
+        .group_by(bucket)
+    ).all()
+    counts, total = [0] * bins, 0.0
+    for b, n, s in rows:
+        counts[min(max(int(b), 0), bins - 1)] += int(n)
+        total += float(s or 0.0)
+    return counts, total
+
+
+def control_totals(session: Session, project_id: int) -> tuple[int, int]:
+    """(correct, answered) control answers in the project, from the workers' counters."""
+    row = session.execute(
+        select(
+            func.coalesce(func.sum(WorkerQuality.n_control_correct), 0),
+            func.coalesce(func.sum(WorkerQuality.n_control), 0),
+        ).where(WorkerQuality.project_id == project_id)
+    ).one()
+    return int(row[0]), int(row[1])
