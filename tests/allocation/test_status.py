@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import update
 
 from crowdloop.accounts.models import Role
+from crowdloop.ai.models import ModelStatus, ModelVersion, Prediction
 from crowdloop.client import ApiError, Client
 from crowdloop.projects.models import Task
 from crowdloop.storage.engine import Database
@@ -117,6 +118,37 @@ class TestDifficulty:
         out = _difficulty(a.requester, project["id"], task["id"])
         assert out["difficulty"] == pytest.approx(0.9)
         assert out["entropy"] is None
+
+    def test_model_uncertainty_is_a_signal_when_ai_is_on(
+        self, app_client: TestClient, db: Database
+    ) -> None:
+        a = actors(app_client, db, n_workers=0)
+        project = a.requester.create_project(project_body())
+        pid = project["id"]
+        task = a.requester.create_task(pid, {"data": {}})
+        with unit_of_work(db) as session:
+            version = ModelVersion(
+                project_id=pid, version=1, kind="tfidf", status=ModelStatus.ready
+            )
+            session.add(version)
+            session.flush()
+            session.add(
+                Prediction(
+                    project_id=pid,
+                    task_id=task["id"],
+                    model_version_id=version.id,
+                    label="cat",
+                    confidence=0.7,
+                    probabilities=[0.7, 0.2, 0.1],
+                )
+            )
+        off = _difficulty(a.requester, pid, task["id"])
+        assert off["model_uncertainty"] is None  # AI is off: the model is not consulted
+        assert off["difficulty"] == pytest.approx(0.5)  # no signal at all
+        a.requester.request("PUT", f"/projects/{pid}/ai", json={"enabled": True})
+        on = _difficulty(a.requester, pid, task["id"])
+        assert on["model_uncertainty"] == pytest.approx(0.3)
+        assert on["difficulty"] == pytest.approx(0.3)  # the only signal
 
     def test_unknown_task(self, app_client: TestClient, db: Database) -> None:
         a = actors(app_client, db, n_workers=0)

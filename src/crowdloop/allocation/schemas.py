@@ -68,5 +68,6 @@ class TaskDifficulty(BaseModel):
     entropy: float | None
     disagreement: float | None
     time: float | None
+    model_uncertainty: float | None = None
     prior: float | None
     n_answers: int

@@ -11,6 +11,7 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from crowdloop.accounts.models import User
+from crowdloop.ai import service as ai
 from crowdloop.algorithms.allocation.difficulty import (
     DifficultySignals,
     posterior_entropy,
@@ -123,7 +124,8 @@ def _problems(
 
 def difficulty(session: Session, project: Project, task_id: int) -> TaskDifficulty:
     """``task_difficulty`` from the posterior entropy, answer disagreement, answer time
-    (vs. the project's recent median) and the requester's prior. Two small queries."""
+    (vs. the project's recent median), the AI model's uncertainty and the requester's
+    prior. A few small queries."""
     task = session.get(Task, task_id)
     if task is None or task.project_id != project.id:
         raise NotFound(f"task {task_id} not found in project {project.id}")
@@ -133,10 +135,12 @@ def difficulty(session: Session, project: Project, task_id: int) -> TaskDifficul
     spread = _disagreement([a.answer for a in answers], len(labels or ()))
     timing = _time(session, project, answers)
     prior = None if task.difficulty is None else float(task.difficulty)
+    model = _model_uncertainty(session, project, task.id)
     signals = DifficultySignals(
         entropy=[entropy if answers or task.n_answers else np.nan],
         disagreement=[np.nan if spread is None else spread],
         time=[np.nan if timing is None else timing],
+        model_uncertainty=[np.nan if model is None else model],
         prior=[np.nan if prior is None else prior],
     )
     return TaskDifficulty(
@@ -145,9 +149,19 @@ def difficulty(session: Session, project: Project, task_id: int) -> TaskDifficul
         entropy=entropy if answers or task.n_answers else None,
         disagreement=spread,
         time=timing,
+        model_uncertainty=model,
         prior=prior,
         n_answers=task.n_answers,
     )
+
+
+def _model_uncertainty(session: Session, project: Project, task_id: int) -> float | None:
+    """1 - the current AI model's top probability for the task (None: no model or no
+    prediction; only for projects with AI on)."""
+    if not (project.ai_config or {}).get("enabled"):
+        return None
+    confidence = ai.model_confidence(session, project.id, [task_id]).get(task_id)
+    return None if confidence is None else 1.0 - float(confidence)
 
 
 def _disagreement(values: list[Any], n_labels: int) -> float | None:
