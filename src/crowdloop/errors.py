@@ -39,6 +39,13 @@ class Gone(CrowdloopError):
     status_code = 410
 
 
+class Busy(CrowdloopError):
+    """The database gave up on this request to resolve a conflict with a concurrent one
+    (deadlock, serialization failure, lock timeout): nothing was written; try again."""
+
+    status_code = 503
+
+
 class NoTaskAvailable(CrowdloopError):
     """The worker asked for work but nothing is open for them right now."""
 

@@ -21,6 +21,8 @@ def _body(
 async def _domain(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, CrowdloopError)
     headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+    if exc.status_code == 503:  # a transient database conflict: the client retries
+        headers = {"Retry-After": "1"}
     return _body(type(exc).__name__, exc.detail, exc.status_code, headers)
 
 

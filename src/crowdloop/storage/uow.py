@@ -5,9 +5,26 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from crowdloop.errors import Busy
 from crowdloop.storage.engine import Database
+
+# PostgreSQL SQLSTATEs of a conflict between transactions that a retry resolves.
+TRANSIENT_SQLSTATES = frozenset({"40P01", "40001", "55P03"})  # deadlock, serialization, lock
+BUSY_DETAIL = "the database was busy with a conflicting request; nothing was saved, try again"
+
+
+def is_transient(exc: BaseException) -> bool:
+    """A deadlock, serialization failure or lock timeout (PostgreSQL), or SQLite's
+    "database is locked": the transaction was rolled back and may simply be retried."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    orig = exc.orig
+    if getattr(orig, "sqlstate", None) in TRANSIENT_SQLSTATES:
+        return True
+    return "database is locked" in str(orig)
 
 
 @contextmanager
@@ -29,6 +46,8 @@ def unit_of_work(db: Database, *, write: bool = True) -> Iterator[Session]:
             if write:
                 session.commit()
             # A read-only unit ends with close(): loaded objects stay readable, detached.
-        except BaseException:
+        except BaseException as exc:
             session.rollback()
+            if is_transient(exc):
+                raise Busy(BUSY_DETAIL) from exc
             raise

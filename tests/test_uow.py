@@ -1,0 +1,89 @@
+"""Transient database conflicts (deadlock, serialization failure, a locked SQLite file)
+become ``Busy`` (503, "try again"), and nothing of the unit of work is kept."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from crowdloop.accounts.models import User
+from crowdloop.api import errors
+from crowdloop.errors import Busy
+from crowdloop.storage.engine import Database
+from crowdloop.storage.uow import is_transient, unit_of_work
+from tests.factories.accounts import make_user
+
+DEADLOCK = "DO $$ BEGIN RAISE EXCEPTION 'simulated deadlock' USING ERRCODE = '40P01'; END $$"
+
+
+def _users(db: Database) -> int:
+    with unit_of_work(db, write=False) as session:
+        return int(session.scalar(select(func.count()).select_from(User)) or 0)
+
+
+def test_a_deadlock_is_busy_and_rolls_back(db: Database, backend: str) -> None:
+    if backend != "postgresql":
+        pytest.skip("SQLSTATE 40P01 is PostgreSQL's")
+    before = _users(db)
+
+    def conflicting_unit() -> None:
+        with unit_of_work(db) as session:
+            make_user(session)
+            session.flush()
+            session.execute(text(DEADLOCK))
+
+    with pytest.raises(Busy) as err:
+        conflicting_unit()
+    assert "try again" in err.value.detail
+    assert err.value.status_code == 503
+    assert _users(db) == before
+
+
+def test_other_database_errors_are_not_busy(db: Database) -> None:
+    def broken_unit() -> None:
+        with unit_of_work(db) as session:
+            session.execute(text("SELECT * FROM no_such_table"))
+
+    with pytest.raises(DBAPIError) as err:
+        broken_unit()
+    assert not isinstance(err.value, Busy)
+    assert not is_transient(err.value)
+
+
+def test_a_locked_sqlite_file_is_transient(tmp_path: Path) -> None:
+    path = tmp_path / "locked.db"
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("CREATE TABLE t (x INTEGER)")
+    holder.execute("BEGIN EXCLUSIVE")
+    engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": 0})
+    try:
+        with pytest.raises(OperationalError) as err, engine.begin() as conn:
+            conn.execute(text("INSERT INTO t VALUES (1)"))
+        assert is_transient(err.value)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+        engine.dispose()
+
+
+def test_busy_is_a_503_with_retry_after() -> None:
+    app = FastAPI()
+    errors.install(app)
+
+    @app.get("/conflict")
+    def conflict() -> None:
+        raise Busy("the database was busy with a conflicting request; try again")
+
+    got = TestClient(app).get("/conflict")
+    assert got.status_code == 503
+    assert got.headers["Retry-After"] == "1"
+    assert got.json() == {
+        "error": "Busy",
+        "detail": "the database was busy with a conflicting request; try again",
+    }
