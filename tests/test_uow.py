@@ -14,6 +14,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from crowdloop.accounts.models import User
 from crowdloop.api import errors
+from crowdloop.client import ApiError, Client
 from crowdloop.errors import Busy
 from crowdloop.storage.engine import Database
 from crowdloop.storage.uow import is_transient, unit_of_work
@@ -87,3 +88,26 @@ def test_busy_is_a_503_with_retry_after() -> None:
         "error": "Busy",
         "detail": "the database was busy with a conflicting request; try again",
     }
+
+
+def test_the_python_client_retries_busy() -> None:
+    app = FastAPI()
+    errors.install(app)
+    calls: list[int] = []
+
+    @app.post("/api/v1/flaky")
+    def flaky() -> dict[str, int]:
+        calls.append(1)
+        if len(calls) < 3:
+            raise Busy("the database was busy with a conflicting request; try again")
+        return {"calls": len(calls)}
+
+    client = Client(http=TestClient(app))
+    client.max_wait = 0.0
+    assert client.request("POST", "/flaky") == {"calls": 3}
+    calls.clear()
+    client.retries = 1
+    with pytest.raises(ApiError) as err:
+        client.request("POST", "/flaky")
+    assert err.value.status == 503
+    assert len(calls) == 2

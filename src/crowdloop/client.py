@@ -9,6 +9,7 @@ with Client("http://127.0.0.1:8000", token="cl_...") as api:
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
@@ -37,9 +38,14 @@ class Client:
         token: str | None = None,
         http: Any = None,
         timeout: float = 60.0,
+        retries: int = 3,
     ) -> None:
         self.http = http or httpx.Client(base_url=base_url, timeout=timeout)
         self.headers = {"Authorization": f"Bearer {token}"} if token else {}
+        # A 503 "Busy" (a database conflict, rolled back whole) is sent again, after the
+        # server's Retry-After (at most ``max_wait`` seconds), up to ``retries`` times.
+        self.retries = retries
+        self.max_wait = 5.0
 
     def __enter__(self) -> Client:
         return self
@@ -49,6 +55,12 @@ class Client:
 
     def request(self, method: str, path: str, **kwargs: Any) -> Any:
         response = self.http.request(method, API + path, headers=self.headers, **kwargs)
+        # Uploads are not re-sent: their file object has been read.
+        for _ in range(0 if "files" in kwargs else self.retries):
+            if response.status_code != 503:
+                break
+            time.sleep(min(float(response.headers.get("Retry-After", 1)), self.max_wait))
+            response = self.http.request(method, API + path, headers=self.headers, **kwargs)
         if response.status_code >= 400:
             body = response.json() if response.content else {}
             raise ApiError(response.status_code, body.get("error", ""), body.get("detail"))
