@@ -10,7 +10,17 @@ import pytest
 SRC = Path(__file__).resolve().parents[1] / "src" / "crowdloop"
 ADAPTERS = ("crowdloop.api", "crowdloop.cli", "crowdloop.web", "crowdloop.app")
 FRAMEWORKS = ("fastapi", "starlette", "typer", "click", "jinja2", "uvicorn")
-DOMAINS = ("accounts", "projects", "work", "results", "quality", "allocation", "ai", "files")
+DOMAINS = (
+    "accounts",
+    "projects",
+    "work",
+    "results",
+    "quality",
+    "allocation",
+    "ai",
+    "files",
+    "monitoring",
+)
 
 
 def _imports(path: Path) -> set[str]:

@@ -136,6 +136,21 @@ class TestProjectListAndShow:
         assert shown["stats"]["tasks"] == 5
         assert shown["stats"]["control_tasks"] == 1
 
+    def test_progress(self, run: Run, db: Database) -> None:
+        with unit_of_work(db) as session:
+            owner = make_user(session, role=Role.requester)
+            project = make_project(session, owner, overlap=2)
+            make_tasks(session, project, 3)
+        result = run("project", "progress", str(project.id))
+        assert result.exit_code == 0, result.output
+        shown = json.loads(result.stdout)
+        assert shown["answers_wanted"] == 6
+        assert shown["stats"]["tasks"] == 3
+        assert shown["estimated_accuracy"] is None
+        missing = run("project", "progress", "424242")
+        assert missing.exit_code == 1
+        assert last_error(missing) == "error: project 424242 not found"
+
     def test_show_unknown_project(self, run: Run) -> None:
         result = run("project", "show", "12345")
         assert result.exit_code == 1

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pydantic import ValidationError
 
+from crowdloop.monitoring import service as monitoring
 from crowdloop.projects.schemas import ProjectCreate
 from crowdloop.web import charts, forms
 from crowdloop.web.markup import money, render_markdown
@@ -44,10 +45,10 @@ def test_empty_chart() -> None:
 
 def test_rate_and_eta() -> None:
     recent = [NOW - timedelta(minutes=m) for m in (50, 40, 30, 20)]
-    assert charts.rate_per_hour(recent, NOW) == 4
+    assert monitoring.rate_per_hour(recent, NOW) == 4
     old = [NOW - timedelta(hours=h) for h in (5, 3)]
-    assert charts.rate_per_hour(old, NOW) == pytest.approx(1.0)
-    assert charts.rate_per_hour([], NOW) == 0
+    assert monitoring.rate_per_hour(old, NOW) == pytest.approx(1.0)
+    assert monitoring.rate_per_hour([], NOW) == 0
     assert charts.eta_text(0, 5) == "done"
     assert charts.eta_text(10, 0).startswith("unknown")
     assert charts.eta_text(10, 60) == "about 10 min"

@@ -4,6 +4,8 @@ from fastapi import APIRouter, Query, status
 
 from crowdloop.accounts import service as accounts
 from crowdloop.api.deps import CurrentUser, ReadSession, SettingsDep, WriteSession
+from crowdloop.monitoring import service as monitoring
+from crowdloop.monitoring.schemas import ProjectProgress
 from crowdloop.projects import access, service
 from crowdloop.projects.schemas import (
     BatchRead,
@@ -50,6 +52,13 @@ def update(
 @router.get("/projects/{project_id}/stats", response_model=ProjectStats)
 def stats(project_id: int, user: CurrentUser, session: ReadSession) -> ProjectStats:
     return service.project_stats(session, access.for_reader(session, user, project_id))
+
+
+@router.get("/projects/{project_id}/progress", response_model=ProjectProgress)
+def progress(project_id: int, user: CurrentUser, session: ReadSession) -> ProjectProgress:
+    """Live figures: answers wanted and done, spend against budget, answers per hour, ETA,
+    estimated accuracy (mean posterior confidence), control accuracy, confidence deciles."""
+    return monitoring.progress(session, access.for_reader(session, user, project_id))
 
 
 @router.put("/projects/{project_id}/members/{user_id}", status_code=204)

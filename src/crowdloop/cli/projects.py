@@ -12,6 +12,7 @@ import typer
 from crowdloop.accounts import service as accounts
 from crowdloop.cli._common import operator, state, unit
 from crowdloop.errors import InvalidInput
+from crowdloop.monitoring import service as monitoring
 from crowdloop.projects import access, service
 from crowdloop.projects.answer_schema import TASK_TYPES
 from crowdloop.projects.models import Project
@@ -159,3 +160,15 @@ def show(
         stats.pop("project_id")
         described = _describe(project, stats)
     typer.echo(json.dumps(described, indent=2))
+
+
+@app.command("progress")
+def progress(
+    ctx: typer.Context,
+    project_id: Annotated[int, typer.Argument(metavar="ID", help="Project id.")],
+) -> None:
+    """Live figures as JSON: progress, spend, answers per hour, ETA, estimated accuracy."""
+    with unit(ctx, write=False) as session:
+        project = access.for_manager(session, operator(), project_id)
+        figures = monitoring.progress(session, project).model_dump(mode="json")
+    typer.echo(json.dumps(figures, indent=2))

@@ -1,4 +1,4 @@
-"""Dashboard figures from plain values: throughput buckets, rate, ETA and SVG bar geometry.
+"""Dashboard figures from plain values: throughput buckets, ETA text and SVG bar geometry.
 
 Pure functions (no database, no web): the template only draws what these return.
 """
@@ -117,17 +117,6 @@ def confidence_histogram(counts: Sequence[int]) -> Chart:
             )
         )
     return Chart(bars, max(counts, default=0), "confidence bin", "0%", "100%", "")
-
-
-def rate_per_hour(times: Sequence[datetime], now: datetime) -> float:
-    """Answers per hour: over the last hour when there were any, else over the whole span."""
-    recent = [t for t in times if now - t <= timedelta(hours=1)]
-    if recent:
-        return float(len(recent))
-    if len(times) < 2:
-        return 0.0
-    hours = (times[-1] - times[0]).total_seconds() / 3600
-    return len(times) / hours if hours > 0 else 0.0
 
 
 def eta_text(remaining: int, rate: float) -> str:

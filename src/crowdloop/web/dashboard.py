@@ -9,49 +9,29 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from sqlalchemy.orm import Session
 
+from crowdloop.monitoring import service as monitoring
 from crowdloop.projects import access
 from crowdloop.projects import service as projects
 from crowdloop.projects.models import Project
 from crowdloop.projects.schemas import ProjectStats
 from crowdloop.storage.types import utcnow
 from crowdloop.web import charts
-from crowdloop.web import repository as reads
 from crowdloop.web.deps import ReadSession, WebRoute, WebUser, render, templates
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
 
-CONFIDENCE_BINS = 10
-
-
 @dataclass(frozen=True)
 class Accuracy:
-    """Estimated accuracy of the results: the mean posterior confidence of the tasks with
-    a result (the expected share of right results if the model is calibrated), and the
-    share of right answers on control tasks, the empirical check of the crowd."""
+    """Estimated accuracy of the results (mean posterior confidence) beside the share of
+    right control answers, and the results-by-confidence chart."""
 
     n_results: int
     estimated: float | None
+    control: float | None
     control_correct: int
     control_answered: int
     chart: charts.Chart
-
-    @property
-    def control(self) -> float | None:
-        return self.control_correct / self.control_answered if self.control_answered else None
-
-
-def accuracy(session: Session, project: Project) -> Accuracy:
-    counts, total = reads.confidence_counts(session, project.id, CONFIDENCE_BINS)
-    correct, answered = reads.control_totals(session, project.id)
-    n = sum(counts)
-    return Accuracy(
-        n_results=n,
-        estimated=total / n if n else None,
-        control_correct=correct,
-        control_answered=answered,
-        chart=charts.confidence_histogram(counts),
-    )
 
 
 @dataclass(frozen=True)
@@ -85,23 +65,25 @@ class Summary:
 
 def summarize(session: Session, project: Project, *, now: datetime | None = None) -> Summary:
     now = now or utcnow()
-    stats = projects.project_stats(session, project)
-    remaining = reads.remaining_answers(session, project.id)
-    times = reads.finish_times(session, project.id)
-    spent = reads.spent_cents(session, project.id)
-    wanted = stats.answers + remaining
-    rate = charts.rate_per_hour(times, now)
-    budget = project.budget_cents
+    snap = monitoring.snapshot(session, project, now=now)
+    p = snap.progress
     return Summary(
-        stats=stats,
-        remaining=remaining,
-        progress=stats.answers / wanted if wanted else 0.0,
-        spent_cents=spent,
-        budget_share=max(spent, project.committed_cents) / budget if budget else None,
-        rate_per_hour=rate,
-        eta=charts.eta_text(remaining, rate),
-        chart=charts.throughput(times, now),
-        accuracy=accuracy(session, project),
+        stats=p.stats,
+        remaining=p.remaining_answers,
+        progress=p.progress,
+        spent_cents=p.spent_cents,
+        budget_share=p.budget_share,
+        rate_per_hour=p.answers_per_hour,
+        eta=charts.eta_text(p.remaining_answers, p.answers_per_hour),
+        chart=charts.throughput(snap.finish_times, now),
+        accuracy=Accuracy(
+            n_results=p.n_results,
+            estimated=p.estimated_accuracy,
+            control=p.control_accuracy,
+            control_correct=p.control_correct,
+            control_answered=p.control_answered,
+            chart=charts.confidence_histogram(p.confidence_bins),
+        ),
         updated=now,
     )
 

@@ -1,0 +1,1 @@
+"""Live figures of a project: progress, spend, throughput, ETA and estimated accuracy."""
