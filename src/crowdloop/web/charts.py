@@ -73,14 +73,14 @@ def throughput(times: Sequence[datetime], now: datetime) -> Chart:
     return _bars(counts, size, now)
 
 
-def _bars(counts: list[int], size: int, now: datetime) -> Chart:
-    peak = max(counts) or 1
+def _geometry(counts: Sequence[int], labels: Sequence[str]) -> list[Bar]:
+    """SVG bars for ``counts`` side by side, scaled to the tallest, with hover labels."""
+    peak = max(counts, default=0) or 1
     inner_w, inner_h = WIDTH - 2 * PAD, HEIGHT - 2 * PAD
-    slot = inner_w / len(counts)
+    slot = inner_w / max(len(counts), 1)
     bars = []
-    for i, n in enumerate(counts):
+    for i, (n, label) in enumerate(zip(counts, labels, strict=True)):
         h = inner_h * n / peak
-        start = now - timedelta(seconds=size * (len(counts) - i))
         bars.append(
             Bar(
                 x=round(PAD + i * slot + 1, 1),
@@ -88,35 +88,28 @@ def _bars(counts: list[int], size: int, now: datetime) -> Chart:
                 w=round(max(slot - 2, 1), 1),
                 h=round(h, 1),
                 count=n,
-                label=f"{start:%Y-%m-%d %H:%M} UTC: {n} answers",
+                label=label,
             )
         )
+    return bars
+
+
+def _bars(counts: list[int], size: int, now: datetime) -> Chart:
+    starts = [now - timedelta(seconds=size * (len(counts) - i)) for i in range(len(counts))]
+    labels = [f"{t:%Y-%m-%d %H:%M} UTC: {n} answers" for t, n in zip(starts, counts, strict=True)]
     first = now - timedelta(seconds=size * len(counts))
     span = _span(size * len(counts))
+    bars = _geometry(counts, labels)
     return Chart(bars, max(counts), _label(size), f"{first:%H:%M}", f"{now:%H:%M}", span)
 
 
 def confidence_histogram(counts: Sequence[int]) -> Chart:
     """Tasks per confidence bin, from the least to the most confident."""
     n = len(counts)
-    peak = max(counts, default=0) or 1
-    inner_w, inner_h = WIDTH - 2 * PAD, HEIGHT - 2 * PAD
-    slot = inner_w / max(n, 1)
-    bars = []
-    for i, c in enumerate(counts):
-        h = inner_h * c / peak
-        low, high = i / n, (i + 1) / n
-        bars.append(
-            Bar(
-                x=round(PAD + i * slot + 1, 1),
-                y=round(PAD + inner_h - h, 1),
-                w=round(max(slot - 2, 1), 1),
-                h=round(h, 1),
-                count=c,
-                label=f"confidence {low:.0%}-{high:.0%}: {c} tasks",
-            )
-        )
-    return Chart(bars, max(counts, default=0), "confidence bin", "0%", "100%", "")
+    labels = [f"confidence {i / n:.0%}-{(i + 1) / n:.0%}: {c} tasks" for i, c in enumerate(counts)]
+    return Chart(
+        _geometry(counts, labels), max(counts, default=0), "confidence bin", "0%", "100%", ""
+    )
 
 
 def eta_text(remaining: int, rate: float) -> str:
