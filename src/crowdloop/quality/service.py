@@ -105,23 +105,43 @@ def _check_qualification(
     accuracy = wq.n_control_correct / wq.n_control
     if accuracy >= test.min_accuracy:
         return
-    wq.blocked_until = now + timedelta(hours=test.block_hours)
-    wq.block_reason = (
+    reason = (
         f"qualification failed: {wq.n_control_correct} of {wq.n_control} control tasks"
         f" right ({accuracy:.0%}); this project needs {test.min_accuracy:.0%}"
     )
+    block(
+        session, project, wq, hours=test.block_hours, reason=reason, rule="qualification", now=now
+    )
+
+
+def block(
+    session: Session,
+    project: Project,
+    wq: WorkerQuality,
+    *,
+    hours: float,
+    reason: str,
+    rule: str,
+    now: datetime,
+) -> QualityEvent:
+    """Block the worker on the project for ``hours`` with a reason they see, recorded as
+    ``{rule}:block`` in the audit trail (undone by ``revert``). Rules, the qualification
+    test and a requester's hand all block through here."""
+    wq.blocked_until = now + timedelta(hours=hours)
+    wq.block_reason = reason
     event = QualityEvent(
         project_id=project.id,
         worker_id=wq.worker_id,
         kind=EventKind.block,
-        rule="qualification:block",
-        reason=wq.block_reason,
+        rule=f"{rule}:block",
+        reason=reason,
         details={"until": wq.blocked_until.isoformat()},
         reverted=False,
         created_at=now,
     )
     session.add(event)
     session.flush()
+    return event
 
 
 def on_skip(session: Session, project: Project, worker_id: int, now: datetime) -> None:
@@ -182,12 +202,11 @@ def act(
     reason: str,
     now: datetime,
 ) -> QualityEvent:
-    details: dict[str, Any] = {}
     if rule.action == "block":
-        wq.blocked_until = now + timedelta(hours=rule.block_hours)
-        wq.block_reason = reason
-        details["until"] = wq.blocked_until.isoformat()
-    elif rule.action == "discard":
+        hours = rule.block_hours
+        return block(session, project, wq, hours=hours, reason=reason, rule=rule.kind, now=now)
+    details: dict[str, Any] = {}
+    if rule.action == "discard":
         details["assignments"] = discard_answers(session, project, wq.worker_id)
     event = QualityEvent(
         project_id=project.id,

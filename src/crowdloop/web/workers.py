@@ -19,7 +19,6 @@ from crowdloop.projects.models import Project
 from crowdloop.quality import inference
 from crowdloop.quality import service as quality
 from crowdloop.quality.models import EventKind
-from crowdloop.quality.schemas import QualityRule
 from crowdloop.storage.types import utcnow
 from crowdloop.web import charts
 from crowdloop.web import repository as reads
@@ -125,12 +124,11 @@ def block(
     if data.worker_id not in {w.worker_id for w in _workers(session, project)[0]}:
         errors = {"worker_id": "choose a worker who has worked on this project"}
         return _page(request, session, user, project, form=values, errors=errors)
-    # not one of the automatic kinds: recorded as "manual:block" in the audit trail
-    fields: dict[str, Any] = {"kind": MANUAL_RULE, "action": "block", "block_hours": data.hours}
-    rule = QualityRule.model_construct(threshold=0, min_answers=1, **fields)
     wq = inference.ensure(session, project.id, data.worker_id)
     reason = f"{data.reason} (blocked by {user.username})"
-    quality.act(session, project, wq, rule, reason, utcnow())
+    quality.block(
+        session, project, wq, hours=data.hours, reason=reason, rule=MANUAL_RULE, now=utcnow()
+    )
     return _back(project, "blocked")
 
 
