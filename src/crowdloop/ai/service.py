@@ -138,7 +138,7 @@ def model_confidence(
     return repository.confidences(session, version.id, task_ids)
 
 
-MODEL_PRIOR_FLOOR = 0.1  # uniform mass mixed into the model's prior: it can be overruled
+PRIOR_CHUNK = 5_000  # task ids per predictions query
 
 
 def model_priors(
@@ -162,9 +162,6 @@ def model_priors(
         rows = repository.probabilities(session, version.id, ids[start : start + PRIOR_CHUNK])
         found.update({t: p for t, p in rows.items() if p})
     return found
-
-
-PRIOR_CHUNK = 5_000
 
 
 def model_uncertainty(
