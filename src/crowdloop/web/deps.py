@@ -11,14 +11,18 @@ from fastapi import Depends, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
-from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from crowdloop.accounts import service as accounts
 from crowdloop.accounts.models import Role, User
-from crowdloop.config import Settings
+
+# one set of session dependencies for both adapters: the unit of work commits before the
+# response is sent (scope="function"), so the next page always sees this request's writes
+from crowdloop.api.deps import DbDep as DbDep
+from crowdloop.api.deps import ReadSession as ReadSession
+from crowdloop.api.deps import SettingsDep as SettingsDep
+from crowdloop.api.deps import WriteSession as WriteSession
 from crowdloop.errors import CrowdloopError, NotFound, PermissionDenied
-from crowdloop.storage.engine import Database
 from crowdloop.storage.uow import unit_of_work
 from crowdloop.web import session as cookies
 from crowdloop.web.markup import money, render_markdown
@@ -63,34 +67,6 @@ def render(
 def is_fragment(request: Request) -> bool:
     """True for the page's own fetch() calls, which want an HTML fragment, not a page."""
     return request.headers.get("x-requested-with") == "fetch"
-
-
-def get_db(request: Request) -> Database:
-    db: Database = request.app.state.db
-    return db
-
-
-def get_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-DbDep = Annotated[Database, Depends(get_db)]
-SettingsDep = Annotated[Settings, Depends(get_settings)]
-
-
-def write_session(db: DbDep) -> Any:
-    with unit_of_work(db, write=True) as session:
-        yield session
-
-
-def read_session(db: DbDep) -> Any:
-    with unit_of_work(db, write=False) as session:
-        yield session
-
-
-WriteSession = Annotated[Session, Depends(write_session)]
-ReadSession = Annotated[Session, Depends(read_session)]
 
 
 def web_user(request: Request, db: DbDep, settings: SettingsDep) -> User:
