@@ -3,8 +3,13 @@ become ``Busy`` (503, "try again"), and nothing of the unit of work is kept."""
 
 from __future__ import annotations
 
+import importlib
+import inspect
+import pkgutil
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Annotated, Any, get_args, get_origin
 
 import pytest
 from fastapi import FastAPI
@@ -12,6 +17,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+import crowdloop
 from crowdloop.accounts.models import User
 from crowdloop.api import errors
 from crowdloop.client import ApiError, Client
@@ -111,3 +117,27 @@ def test_the_python_client_retries_busy() -> None:
         client.request("POST", "/flaky")
     assert err.value.status == 503
     assert len(calls) == 2
+
+
+def _yield_dependencies() -> Iterator[tuple[str, Any]]:
+    """Every module-level ``Annotated[..., Depends(generator)]`` of the two web adapters."""
+    for info in pkgutil.walk_packages(crowdloop.__path__, "crowdloop."):
+        if not info.name.startswith(("crowdloop.api", "crowdloop.web")):
+            continue
+        module = importlib.import_module(info.name)
+        for name, value in vars(module).items():
+            if get_origin(value) is not Annotated:
+                continue
+            for meta in get_args(value)[1:]:
+                call = getattr(meta, "dependency", None)
+                if call is not None and inspect.isgeneratorfunction(call):
+                    yield f"{info.name}.{name}", meta
+
+
+def test_every_session_dependency_commits_before_the_response() -> None:
+    """A yield dependency left at FastAPI's default scope commits after the response is
+    sent: the client could see a 200 for a write that then fails, and its next request
+    might not see it yet (the web's keyboard stream did, once)."""
+    found = dict(_yield_dependencies())
+    assert {"crowdloop.api.deps.WriteSession", "crowdloop.web.deps.WriteSession"} <= set(found)
+    assert {name: d.scope for name, d in found.items() if d.scope != "function"} == {}
