@@ -20,7 +20,7 @@ from crowdloop.cli._tables import ANSWER_COLUMNS, read_gold, read_table
 
 DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "crowd"
 DEFAULT = ["act_sp", "snow_rte", "zheng_d_duck", "zheng_d_possent", "zheng_s_dog", "zheng_s_face"]
-CONFIDENCES = (0.8, 0.9, 0.95, 0.98)
+CONFIDENCES = (0.8, 0.85, 0.9, 0.95, 0.98)
 
 
 def load(name: str) -> tuple[Answers, np.ndarray]:

@@ -13,8 +13,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from crowdloop.ai.backends.http import HttpPrelabeler
+from crowdloop.ai.backends.http import HttpPrelabeler, ServerStatus
 from crowdloop.ai.protocols import Prelabeler, has_prediction
+from crowdloop.ai.status import HealthCache
 
 LABELS = ["negative", "positive"]
 Reply = Callable[[dict[str, Any]], tuple[int, bytes]]
@@ -156,3 +157,24 @@ class TestHttpPrelabeler:
         assert model.predict_proba([]).shape == (0, 2)
         server[1][0] = lambda _payload: (200, b"[]")
         assert model.predict_proba(ITEMS).shape == (2, 2)
+
+
+def test_health_is_asked_once_per_ttl_and_url() -> None:
+    now = [100.0]
+    cache = HealthCache(ttl=15.0, clock=lambda: now[0])
+    asked: list[str] = []
+
+    def check(state: str) -> Callable[[], ServerStatus]:
+        def ask() -> ServerStatus:
+            asked.append(state)
+            return ServerStatus(state)
+
+        return ask
+
+    assert cache.get("http://a", check("ok")).state == "ok"
+    now[0] += 10
+    assert cache.get("http://a", check("unreachable")).state == "ok"  # still fresh
+    assert cache.get("http://b", check("timeout")).state == "timeout"  # another server
+    now[0] += 6
+    assert cache.get("http://a", check("unreachable")).state == "unreachable"  # expired
+    assert asked == ["ok", "timeout", "unreachable"]

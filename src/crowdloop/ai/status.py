@@ -3,17 +3,46 @@
 from __future__ import annotations
 
 import math
+import threading
+import time
+from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
 from crowdloop.ai import acceptance, repository, training
-from crowdloop.ai.backends.http import HttpPrelabeler
+from crowdloop.ai.backends.http import HttpPrelabeler, ServerStatus
 from crowdloop.ai.models import ModelStatus, ModelVersion, TaskRole
 from crowdloop.ai.schemas import AiConfig, AiState, AiStatus, AuditRead
 from crowdloop.ai.service import config_of, state_of
 from crowdloop.projects.models import Project
 
 HEALTH_TIMEOUT = 2.0
+HEALTH_TTL = 15.0
+
+
+class HealthCache:
+    """A model server's ``/health`` answer, kept ``ttl`` seconds per URL, so a status page
+    opened again and again (or by many requesters) does not wait on the server each time.
+    Per process: each app process asks for itself, at most once per ``ttl``."""
+
+    def __init__(self, ttl: float = HEALTH_TTL, clock: Callable[[], float] = time.monotonic):
+        self.ttl, self._clock = ttl, clock
+        self._seen: dict[str, tuple[float, ServerStatus]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, url: str, check: Callable[[], ServerStatus]) -> ServerStatus:
+        now = self._clock()
+        with self._lock:
+            hit = self._seen.get(url)
+        if hit is not None and now - hit[0] < self.ttl:
+            return hit[1]
+        found = check()
+        with self._lock:
+            self._seen[url] = (now, found)
+        return found
+
+
+_health = HealthCache()
 
 
 def status(session: Session, project: Project, *, check_server: bool = True) -> AiStatus:
@@ -79,6 +108,6 @@ def _audit_fields(
 
 
 def _server_fields(out: AiStatus, project: Project, config: AiConfig) -> None:
-    labels = training.project_labels(project)
-    health = HttpPrelabeler(str(config.url), labels, timeout=HEALTH_TIMEOUT).health()
+    labels, url = training.project_labels(project), str(config.url)
+    health = _health.get(url, HttpPrelabeler(url, labels, timeout=HEALTH_TIMEOUT).health)
     out.server_state, out.server_detail = health.state, health.detail

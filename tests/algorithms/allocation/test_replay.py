@@ -7,7 +7,12 @@ import dataclasses
 import numpy as np
 import pytest
 
-from crowdloop.algorithms.allocation import OnlineOneCoin, OverlapPolicy, one_coin_posteriors
+from crowdloop.algorithms.allocation import (
+    OnlineOneCoin,
+    OverlapPolicy,
+    one_coin_posteriors,
+    pairwise_confidence,
+)
 from crowdloop.algorithms.answers import Answers
 from crowdloop.algorithms.replay import ReplayPolicy, answer_order, replay
 from crowdloop.algorithms.simulate_crowd import CrowdConfig, compare, simulate
@@ -108,6 +113,37 @@ def test_one_coin_posterior_by_hand() -> None:
     assert post[0, 1] == pytest.approx(6 / 7)
     with pytest.raises(ValueError, match="accuracy"):
         one_coin_posteriors(answers, np.array([0.8]))
+
+
+def test_pairwise_confidence_assumes_errors_go_to_one_rival() -> None:
+    # two workers of accuracy 0.75 agree on label 0 of 4: if all their errors went to one
+    # rival, the odds are (0.75 / 0.25)^2 = 9 -> 0.9; spread evenly over 3 labels, 0.98
+    answers = Answers(np.array([0, 0, 1]), np.array([0, 1, 0]), np.array([0, 0, 2]), 2, 2, 4)
+    q = np.array([0.75, 0.75])
+    bound = pairwise_confidence(answers, q, np.array([0, 2]))
+    assert bound[0] == pytest.approx(0.9)
+    assert one_coin_posteriors(answers, q)[0, 0] == pytest.approx(0.5625 / (0.5625 + 3 / 144))
+    assert bound[1] == pytest.approx(0.75)  # one answer: the rival is any other label
+    weak = pairwise_confidence(answers, np.array([0.4, 0.75]), np.array([0, 2]))
+    assert weak[0] == pytest.approx(0.75)  # a worker under 50% adds no evidence
+
+
+def test_online_one_coin_stops_on_the_robust_confidence() -> None:
+    rng = np.random.default_rng(1)
+    task = np.repeat(np.arange(300), 2)
+    worker = rng.integers(0, 20, task.size)
+    truth = rng.integers(0, 4, 300)
+    label = np.where(rng.random(task.size) < 0.8, truth[task], (truth[task] + 1) % 4)
+    four = Answers(task, worker, label, 300, 20, 4)
+    model = OnlineOneCoin().fit(four)
+    post_max = model.posteriors_.max(axis=1)
+    assert (model.confidence_ <= post_max + 1e-12).all()
+    assert (model.confidence_ < post_max - 0.01).mean() > 0.5  # two answers: much less sure
+    gold = {0: int(truth[0])}
+    assert OnlineOneCoin().fit(four, gold=gold).confidence_[0] == 1.0
+    two = Answers(task, worker, label % 2, 300, 20, 2)
+    binary = OnlineOneCoin().fit(two)
+    np.testing.assert_allclose(binary.confidence_, binary.posteriors_.max(axis=1))
 
 
 def test_online_one_coin_learns_a_spammer_and_warm_starts() -> None:

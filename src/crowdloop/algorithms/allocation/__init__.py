@@ -7,7 +7,11 @@ from crowdloop.algorithms.allocation.difficulty import (
     task_difficulty,
 )
 from crowdloop.algorithms.allocation.overlap import OverlapPolicy
-from crowdloop.algorithms.allocation.posterior import OnlineOneCoin, one_coin_posteriors
+from crowdloop.algorithms.allocation.posterior import (
+    OnlineOneCoin,
+    one_coin_posteriors,
+    pairwise_confidence,
+)
 from crowdloop.algorithms.allocation.scores import (
     PairWeights,
     accuracy_gain,
@@ -34,6 +38,7 @@ __all__ = [
     "information_gain",
     "match_scores",
     "one_coin_posteriors",
+    "pairwise_confidence",
     "posterior_entropy",
     "skill_eligible",
     "skill_mask",

@@ -11,6 +11,15 @@ prior avoids the feedback loop in which an estimated class prior swallows tasks 
 single answer. ``init`` warm-starts from a previous fit, which makes refitting after
 every round of answers cheap.
 
+``confidence_`` (what dynamic overlap stops on) is the lower of the posterior's maximum and
+a *pairwise* bound that holds however a worker's errors spread over the wrong labels:
+with :math:`s_k = \sum_{(w, l = k)} \max(0, \log(q_w / (1 - q_w)))` it is
+:math:`\sigma(s_{\hat k} - \max_{j \ne \hat k} s_j)`, the posterior of the top label
+against its strongest rival if every wrong answer went to that rival. The one-coin model
+spreads errors evenly over :math:`K - 1` labels, so two agreeing answers look far more
+telling than they are when errors go to a neighbouring class (dog breeds, adjacent
+ratings); with two labels the two coincide. See docs/allocation.md.
+
 Complexity O(n_iter * n_answers * K).
 """
 
@@ -20,11 +29,11 @@ from typing import Self
 
 import numpy as np
 
-from crowdloop.algorithms._validation import FloatArray, Gold, IntArray
+from crowdloop.algorithms._validation import FloatArray, Gold, IntArray, gold_array
 from crowdloop.algorithms.answers import Answers
 from crowdloop.algorithms.truth.base import TruthInference, clamp_gold, normalise_log
 
-__all__ = ["OnlineOneCoin", "one_coin_posteriors"]
+__all__ = ["OnlineOneCoin", "one_coin_posteriors", "pairwise_confidence"]
 
 _CLIP = 1e-4
 
@@ -46,9 +55,29 @@ def one_coin_posteriors(answers: Answers, accuracy: FloatArray) -> FloatArray:
     return post
 
 
+def pairwise_confidence(answers: Answers, accuracy: FloatArray, labels: IntArray) -> FloatArray:
+    """Confidence (n_tasks,) in ``labels`` against the strongest rival label, if all of a
+    worker's wrong answers went to that rival (workers at or under 50% add no evidence)."""
+    k = answers.n_labels
+    q = np.clip(accuracy, 0.5, 1.0 - _CLIP)
+    weight = np.log(q / (1.0 - q))
+    score = np.bincount(
+        answers.task_idx * k + answers.label_idx,
+        weights=weight[answers.worker_idx],
+        minlength=answers.n_tasks * k,
+    ).reshape(answers.n_tasks, k)
+    rows = np.arange(answers.n_tasks)
+    top = score[rows, labels]
+    score[rows, labels] = -np.inf
+    rival = score.max(axis=1) if k > 1 else np.full(answers.n_tasks, -np.inf)
+    margin = np.asarray(top - rival, dtype=np.float64)
+    return np.asarray(1.0 / (1.0 + np.exp(-margin)), dtype=np.float64)
+
+
 class OnlineOneCoin(TruthInference):
     """One-coin EM with a Beta(``prior``) on each worker's accuracy and a uniform class
-    prior. Fitted: ``accuracy_`` (n_workers,) plus the base attributes.
+    prior. Fitted: ``accuracy_`` (n_workers,) plus the base attributes; ``confidence_`` is
+    the robust stopping confidence of the module docstring.
 
     >>> a = Answers(np.array([0, 0, 0]), np.array([0, 1, 2]), np.array([1, 1, 0]), 1, 3, 2)
     >>> OnlineOneCoin().fit(a).labels_.tolist()
@@ -74,9 +103,14 @@ class OnlineOneCoin(TruthInference):
             raise ValueError("init must be a fitted OnlineOneCoin")
         self._warm = None if init is None else init.accuracy_
         try:
-            return super().fit(answers, gold=gold)
+            super().fit(answers, gold=gold)
         finally:
             self._warm = None
+        if answers.n_labels > 2:
+            bound = pairwise_confidence(answers, self.accuracy_, self.labels_)
+            bound[gold_array(gold, answers.n_tasks, answers.n_labels) >= 0] = 1.0
+            self.confidence_ = np.minimum(self.confidence_, bound)
+        return self
 
     def _start(self, n_workers: int) -> FloatArray:
         a, b = self.prior
