@@ -56,6 +56,9 @@ def main() -> None:
     warnings.simplefilter("ignore")
     parser = argparse.ArgumentParser()
     parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument(
+        "--plain", action="store_true", help="stop on the plain one-coin posterior, no bound"
+    )
     parser.add_argument("datasets", nargs="*", default=DEFAULT)
     args = parser.parse_args()
     for name in args.datasets:
@@ -76,7 +79,9 @@ def main() -> None:
         )
         print("|---|---|---|---|---|---|")
         for c in CONFIDENCES:
-            acc, lpt = run(ans, gold, ReplayPolicy.adaptive(c, 5), args.seeds)
+            acc, lpt = run(
+                ans, gold, ReplayPolicy.adaptive(c, 5, robust=not args.plain), args.seeds
+            )
             ks = np.array(sorted(fixed))
             same = np.interp(lpt, [fixed[k][1] for k in ks], [fixed[k][0] for k in ks])
             print(

@@ -34,8 +34,11 @@ def needed(curve: list[tuple[float, float]], target: float) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument(
+        "--robust", action="store_true", help="stop on the pairwise bound (OnlineOneCoin)"
+    )
     args = parser.parse_args()
-    cfg = CrowdConfig()
+    cfg = CrowdConfig(robust_confidence=args.robust)
     curves: dict[str, list[tuple[float, float]]] = {"value": [], "random": []}
     print("| arm | C | accuracy | paid answers/task | deadline hit rate | cost |")
     print("|---|---|---|---|---|---|")

@@ -41,6 +41,7 @@ class ReplayPolicy:
     name: Literal["fixed", "adaptive"]
     overlap: OverlapPolicy
     model: str = "online"
+    robust: bool = True  # "online": stop on the pairwise bound (OnlineOneCoin)
 
     def __post_init__(self) -> None:
         if self.name not in ("fixed", "adaptive"):
@@ -54,9 +55,15 @@ class ReplayPolicy:
 
     @classmethod
     def adaptive(
-        cls, confidence: float, max_overlap: int, *, min_overlap: int = 1, model: str = "online"
+        cls,
+        confidence: float,
+        max_overlap: int,
+        *,
+        min_overlap: int = 1,
+        model: str = "online",
+        robust: bool = True,
     ) -> ReplayPolicy:
-        return cls("adaptive", OverlapPolicy(min_overlap, max_overlap, confidence), model)
+        return cls("adaptive", OverlapPolicy(min_overlap, max_overlap, confidence), model, robust)
 
     def describe(self) -> dict[str, Any]:
         """JSON-ready description."""
@@ -115,11 +122,11 @@ def _subset(answers: Answers, rows: IntArray) -> Answers:
     )
 
 
-def _fit(model: str, answers: Answers, previous: TruthInference | None) -> TruthInference:
-    if model == "online":
+def _fit(policy: ReplayPolicy, answers: Answers, previous: TruthInference | None) -> TruthInference:
+    if policy.model == "online":
         warm = previous if isinstance(previous, OnlineOneCoin) else None
-        return OnlineOneCoin().fit(answers, init=warm)
-    est = CATEGORICAL_METHODS[model]()
+        return OnlineOneCoin(robust=policy.robust).fit(answers, init=warm)
+    est = CATEGORICAL_METHODS[policy.model]()
     if isinstance(est, DawidSkene) and type(previous) is type(est):
         return est.fit(answers, init=previous)
     return est.fit(answers)
@@ -139,13 +146,11 @@ def replay(
     while open_.any():
         rounds += 1
         used[open_] += 1
-        est = _fit(
-            policy.model, _subset(answers, np.flatnonzero(rank < used[answers.task_idx])), est
-        )
+        est = _fit(policy, _subset(answers, np.flatnonzero(rank < used[answers.task_idx])), est)
         done = overlap.is_done(used, est.confidence_) | (used >= available)
         open_ &= ~done
     if est is None:  # no answers at all
-        est = _fit(policy.model, answers, None)
+        est = _fit(policy, answers, None)
     gold_codes = gold_array(gold, answers.n_tasks, answers.n_labels)
     n_gold = int((gold_codes >= 0).sum())
     return ReplayResult(

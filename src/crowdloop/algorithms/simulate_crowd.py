@@ -55,6 +55,9 @@ class CrowdConfig:
     price_weight: float = 0.01  # budget price lambda (gain per unit of reward)
     gain: Literal["accuracy", "information"] = "information"
     error_concentration: float = 5.0  # Dirichlet parameter of how errors spread
+    # stop on the pairwise bound (docs/allocation.md)? Off: this crowd spreads its errors nearly
+    # evenly (Dirichlet(5)), as the one-coin posterior assumes; the bound would only cost answers
+    robust_confidence: bool = False
 
 
 @dataclass(frozen=True)
@@ -174,7 +177,7 @@ def _fit(cfg: CrowdConfig, world: _World, st: _State, prev: OnlineOneCoin | None
     )
     gold = np.full(n_all, -1, dtype=np.int64)
     gold[cfg.n_tasks :] = 0
-    return OnlineOneCoin().fit(answers, gold=gold, init=prev)
+    return OnlineOneCoin(robust=cfg.robust_confidence).fit(answers, gold=gold, init=prev)
 
 
 def simulate(

@@ -77,7 +77,8 @@ def pairwise_confidence(answers: Answers, accuracy: FloatArray, labels: IntArray
 class OnlineOneCoin(TruthInference):
     """One-coin EM with a Beta(``prior``) on each worker's accuracy and a uniform class
     prior. Fitted: ``accuracy_`` (n_workers,) plus the base attributes; ``confidence_`` is
-    the robust stopping confidence of the module docstring.
+    the robust stopping confidence of the module docstring (``robust=False``: the plain
+    posterior maximum).
 
     >>> a = Answers(np.array([0, 0, 0]), np.array([0, 1, 2]), np.array([1, 1, 0]), 1, 3, 2)
     >>> OnlineOneCoin().fit(a).labels_.tolist()
@@ -87,11 +88,17 @@ class OnlineOneCoin(TruthInference):
     accuracy_: FloatArray
 
     def __init__(
-        self, *, n_iter: int = 50, tol: float = 1e-4, prior: tuple[float, float] = (2.0, 1.0)
+        self,
+        *,
+        n_iter: int = 50,
+        tol: float = 1e-4,
+        prior: tuple[float, float] = (2.0, 1.0),
+        robust: bool = True,
     ) -> None:
         self.n_iter = n_iter
         self.tol = tol
         self.prior = prior
+        self.robust = robust
         self._warm: FloatArray | None = None
 
     def fit(
@@ -106,7 +113,7 @@ class OnlineOneCoin(TruthInference):
             super().fit(answers, gold=gold)
         finally:
             self._warm = None
-        if answers.n_labels > 2:
+        if self.robust and answers.n_labels > 2:
             bound = pairwise_confidence(answers, self.accuracy_, self.labels_)
             bound[gold_array(gold, answers.n_tasks, answers.n_labels) >= 0] = 1.0
             self.confidence_ = np.minimum(self.confidence_, bound)
