@@ -77,3 +77,37 @@ def test_hard_tasks_escalate_to_proven_workers(app_client: TestClient, db: Datab
         proven.submit(job["id"], "bird")
     job = proven.next_task(pid)
     assert job["data"] == {"hard": True}
+
+
+def test_stopping_holds_however_errors_spread_over_three_labels(
+    app_client: TestClient, db: Database
+) -> None:
+    """Two agreeing answers from 70% workers: the posterior says 0.92 when errors spread
+    evenly over the two wrong labels, but only 0.84 if they all go to one; at a 0.9 target
+    the task asks for a third answer, and the stored confidence stays the posterior."""
+    a = actors(app_client, db, n_workers=7)
+    dynamic = {"min_answers": 2, "max_answers": 4, "target_confidence": 0.9}
+    project = a.requester.create_project(
+        project_body(overlap=2, quality=_quality(control_rate=0.0, dynamic_overlap=dynamic))
+    )
+    pid = project["id"]
+    for label in ("cat", "dog", "bird"):  # a first fit: priors and two fitted workers
+        a.requester.create_task(pid, {"data": {"warm": label}})
+    for worker in a.workers[:2]:
+        for _ in range(3):
+            job = worker.next_task(pid)
+            worker.submit(job["id"], job["data"]["warm"])
+    a.requester.request("POST", f"/projects/{pid}/quality/refit")
+    task = a.requester.create_task(pid, {"data": {"new": True}})
+    for worker in a.workers[2:4]:  # not fitted yet: the default 70% confusion
+        worker.submit(worker.next_task(pid)["id"], "dog")
+    after_two = a.requester.request("GET", f"/projects/{pid}/tasks/{task['id']}")
+    assert after_two["n_answers"] == 2
+    assert after_two["confidence"] > 0.9  # the posterior alone would have stopped here
+    assert after_two["overlap"] > 2  # still open: wants another answer
+    a.workers[4].submit(a.workers[4].next_task(pid)["id"], "dog")
+    after_three = a.requester.request("GET", f"/projects/{pid}/tasks/{task['id']}")
+    assert after_three["n_answers"] == 3
+    assert after_three["overlap"] == 3  # closed
+    with pytest.raises(ApiError):
+        a.workers[5].next_task(pid)  # closed at three: nothing left

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy.orm import Session
 
+from crowdloop.algorithms.allocation import pairwise_confidence
 from crowdloop.algorithms.answers import Answers, NumericAnswers
 from crowdloop.algorithms.online import default_confusion, task_posterior
 from crowdloop.algorithms.truth import CATEGORICAL_METHODS, NUMERIC_METHODS
@@ -24,8 +25,26 @@ def config_of(project: Project) -> QualityConfig:
     return QualityConfig.model_validate(project.quality_config or {})
 
 
+@dataclass(frozen=True)
+class TaskState:
+    """A task's current answer, its confidence, and the confidence dynamic overlap stops on
+    (for single choice with more than two labels, the lower pairwise bound of
+    ``algorithms.allocation.pairwise_confidence``: it holds however workers' errors spread
+    over the wrong labels; otherwise the confidence itself)."""
+
+    answer: Any
+    confidence: float
+    stop_confidence: float
+
+
 def aggregate_task(session: Session, project: Project, task_id: int) -> tuple[Any, float] | None:
-    """The task's current answer and confidence from the answers so far.
+    """The task's current answer and confidence from the answers so far."""
+    state = task_state(session, project, task_id)
+    return None if state is None else (state.answer, state.confidence)
+
+
+def task_state(session: Session, project: Project, task_id: int) -> TaskState | None:
+    """The task's answer and confidences from the answers so far (None without answers).
 
     Single choice after a first fit: the exact Dawid-Skene posterior with the fitted worker
     confusions held fixed (workers not yet fitted get a default). Otherwise per-task rules.
@@ -35,15 +54,28 @@ def aggregate_task(session: Session, project: Project, task_id: int) -> tuple[An
         return None
     state = project.quality_state or {}
     if project.task_type != "single_choice" or "priors" not in state:
-        return aggregate(project.answer_schema, [r.answer for r in rows])
+        found = aggregate(project.answer_schema, [r.answer for r in rows])
+        return None if found is None else TaskState(found[0], found[1], found[1])
     labels = list(project.answer_schema["labels"])
     codes = np.array([labels.index(r.answer) for r in rows], dtype=np.int64)
     fitted = repository.confusions(session, project.id, [r.worker_id for r in rows])
     fallback = default_confusion(len(labels))
     stack = np.stack([np.asarray(fitted.get(r.worker_id) or fallback) for r in rows])
-    post = task_posterior(codes, stack, np.asarray(state["priors"], dtype=np.float64))
+    priors = np.asarray(state["priors"], dtype=np.float64)
+    post = task_posterior(codes, stack, priors)
     best = int(np.argmax(post))
-    return labels[best], float(post[best])
+    stop = float(post[best])
+    if len(labels) > 2:
+        stop = min(stop, _pairwise(codes, stack, priors, best))
+    return TaskState(labels[best], float(post[best]), stop)
+
+
+def _pairwise(codes: np.ndarray, confusions: np.ndarray, priors: np.ndarray, best: int) -> float:
+    """One task's pairwise bound, each answer weighted by its worker's mean accuracy."""
+    n, k = codes.size, priors.size
+    accuracy = np.einsum("c,acc->a", priors, confusions)
+    one = Answers(np.zeros(n, dtype=np.int64), np.arange(n, dtype=np.int64), codes, 1, n, k)
+    return float(pairwise_confidence(one, accuracy, np.array([best], dtype=np.int64))[0])
 
 
 @dataclass

@@ -135,12 +135,11 @@ def submit(
         session, assignment.id, AssignmentStatus.submitted, now=now, answer=value
     ):
         raise Conflict(f"assignment {assignment.id} is no longer active")
-    result, confidence = quality_inference.aggregate_task(session, project, assignment.task_id) or (
-        None,
-        0.0,
-    )
-    repository.count_answer(session, assignment.task_id, result, confidence)
-    _apply_dynamic_overlap(session, project, assignment.task_id, confidence)
+    state = quality_inference.task_state(session, project, assignment.task_id)
+    if state is None:
+        state = quality_inference.TaskState(None, 0.0, 0.0)
+    repository.count_answer(session, assignment.task_id, state.answer, state.confidence)
+    _apply_dynamic_overlap(session, project, assignment.task_id, state.stop_confidence)
     _mirror(assignment, status=AssignmentStatus.submitted, finished_at=now, answer=value)
     task = session.get(Task, assignment.task_id)
     assert task is not None
