@@ -102,7 +102,12 @@ class TestRules:
         events = a.requester.request("GET", f"/projects/{pid}/quality/events")
         assert [e["kind"] for e in events] == ["block"]
         assert worker.request("GET", "/me/quality")["events"][0]["reason"] == events[0]["reason"]
-        a.requester.request("POST", f"/projects/{pid}/quality/events/{events[0]['id']}/revert")
+        undone = a.requester.request(
+            "POST", f"/projects/{pid}/quality/events/{events[0]['id']}/revert"
+        )
+        assert undone["reverted"] is True
+        assert undone["reverted_by"] == a.requester.request("GET", "/me")["id"]
+        assert undone["reverted_at"] is not None
         assert worker.next_task(pid)["data"] == {"plain": True}
         with pytest.raises(ApiError) as err:
             a.requester.request("POST", f"/projects/{pid}/quality/events/{events[0]['id']}/revert")

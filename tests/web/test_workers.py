@@ -137,7 +137,9 @@ class TestUndo:
         assert "Restore answers" in page
         response = owner.post(f"/console/projects/{project.id}/events/{event_id}/revert")
         assert response.status_code == 303
-        assert "Undone" in owner.get(response.headers["location"]).text
+        page = owner.get(response.headers["location"]).text
+        assert "Undone" in page
+        assert f"undone by {owner.user.username}, " in page  # who undid it, and when
         assert _submitted(db, worker.user.id) == 1
 
     def test_a_warning_cannot_be_undone(

@@ -40,7 +40,7 @@ def revert(
 ) -> QualityEventRead:
     """Undo a block or a discard."""
     project = access.for_manager(session, user, project_id)
-    return QualityEventRead.model_validate(service.revert(session, project, event_id))
+    return QualityEventRead.model_validate(service.revert(session, project, event_id, by=user.id))
 
 
 @router.post("/projects/{project_id}/quality/refit", response_model=RefitReport)

@@ -63,3 +63,5 @@ class QualityEvent(Base):
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     reverted: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reverted_by: Mapped[int | None] = mapped_column(BigIntId)  # the user who undid it
+    reverted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -125,6 +125,8 @@ class QualityEventRead(BaseModel):
     details: dict[str, Any]
     reverted: bool
     created_at: datetime
+    reverted_by: int | None = Field(None, description="Who undid the event (user id).")
+    reverted_at: datetime | None = None
 
 
 class ControlFeedback(BaseModel):

@@ -240,8 +240,11 @@ def _reaggregate(session: Session, project: Project, task_id: int) -> None:
     repository.set_results(session, [{"id": task_id, "result": result, "confidence": confidence}])
 
 
-def revert(session: Session, project: Project, event_id: int) -> QualityEvent:
-    """Undo a block or a discard (the requester's call); the event stays, marked reverted."""
+def revert(
+    session: Session, project: Project, event_id: int, *, by: int, now: datetime | None = None
+) -> QualityEvent:
+    """Undo a block or a discard (the requester's call); the event stays, marked reverted
+    with who undid it (``by``, a user id) and when."""
     event = session.get(QualityEvent, event_id)
     if event is None or event.project_id != project.id:
         raise NotFound(f"quality event {event_id} not found in project {project.id}")
@@ -256,7 +259,7 @@ def revert(session: Session, project: Project, event_id: int) -> QualityEvent:
         for assignment in session.query(Assignment).filter(Assignment.id.in_(ids)):
             repository.shift_answers(session, assignment.task_id, +1)
             _reaggregate(session, project, assignment.task_id)
-    event.reverted = True
+    event.reverted, event.reverted_by, event.reverted_at = True, by, now or utcnow()
     session.flush()
     return event
 

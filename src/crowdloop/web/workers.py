@@ -5,6 +5,7 @@ the audit trail, listed on the same page (an undone event stays, marked undone).
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -12,8 +13,9 @@ from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy.orm import Session
 
+from crowdloop.accounts import service as accounts
 from crowdloop.accounts.models import User
-from crowdloop.errors import Conflict
+from crowdloop.errors import Conflict, NotFound
 from crowdloop.projects import access
 from crowdloop.projects.models import Project
 from crowdloop.quality import inference
@@ -76,13 +78,17 @@ def _page(
 ) -> Response:
     workers, scores = _workers(session, project)
     names = {w.worker_id: w.username for w in workers}
+    events = quality.project_events(session, project)
+    for uid in {e.reverted_by for e in events if e.reverted_by is not None} - set(names):
+        with suppress(NotFound):  # a deleted account: shown as "user N"
+            names[uid] = accounts.get_user(session, uid).username
     context = {
         "project": project,
         "workers": workers,
         "quality": scores,
         "now": utcnow(),
         "can_manage": access.can_manage(user, project),
-        "events": quality.project_events(session, project),
+        "events": events,
         "names": names,
         "undo": UNDO_LABELS,
         "done": DONE.get(request.query_params.get("done", "")),
@@ -141,7 +147,7 @@ def unblock(project_id: int, worker_id: int, user: PostingUser, session: WriteSe
     if not standing:
         raise Conflict(f"worker {worker_id} has no block to undo in this project")
     for event in standing:
-        quality.revert(session, project, event.id)
+        quality.revert(session, project, event.id, by=user.id)
     return _back(project, "unblocked")
 
 
@@ -149,5 +155,5 @@ def unblock(project_id: int, worker_id: int, user: PostingUser, session: WriteSe
 def revert(project_id: int, event_id: int, user: PostingUser, session: WriteSession) -> Response:
     """Undo one event: a discard restores the answers, a block unblocks (warnings stay)."""
     project = access.for_manager(session, user, project_id)
-    quality.revert(session, project, event_id)
+    quality.revert(session, project, event_id, by=user.id)
     return _back(project, "reverted")
