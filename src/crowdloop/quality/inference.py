@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 from crowdloop.algorithms.allocation import pairwise_confidence
 from crowdloop.algorithms.answers import Answers, NumericAnswers
 from crowdloop.algorithms.online import default_confusion, task_posterior
+from crowdloop.algorithms.skills import ability_from_counts, decayed_counts
 from crowdloop.algorithms.truth import CATEGORICAL_METHODS, NUMERIC_METHODS
 from crowdloop.errors import InvalidInput
 from crowdloop.projects.models import Project
@@ -78,6 +80,29 @@ def _pairwise(codes: np.ndarray, confusions: np.ndarray, priors: np.ndarray, bes
     return float(pairwise_confidence(one, accuracy, np.array([best], dtype=np.int64))[0])
 
 
+DAY = 86_400.0
+
+
+def faded_accuracy(
+    model: Any, answers: Answers, finished: np.ndarray, half_life: float, now: float | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each worker's accuracy (mean, 95% interval) from their agreement with the inferred
+    truth, an answer ``age`` seconds old weighing 2^(-age / half_life): a worker who got
+    better or worse is re-learned without a hard window (``skills.decayed_counts``)."""
+    now = time.time() if now is None else now
+    right = model.posteriors_[answers.task_idx, answers.label_idx]
+    correct, wrong = decayed_counts(
+        answers.worker_idx,
+        np.clip(right, 0.0, 1.0),
+        np.minimum(finished, now),
+        now=now,
+        half_life=half_life,
+        shape=(answers.n_workers,),
+    )
+    ability = ability_from_counts(correct, wrong, level=0.95)
+    return ability.mean, np.stack([ability.lower, ability.upper], axis=1)
+
+
 @dataclass
 class Fit:
     """What a re-fit computed (read phase), to be stored by :func:`store` (write phase)."""
@@ -117,8 +142,9 @@ def _fit_categorical(session: Session, project: Project, method: str) -> Fit:
     def encode(value: Any) -> float:
         return float(code.get(value, -1)) if value is not None else -1.0
 
+    half_life = config_of(project).ability_half_life_days
     tasks = loading.task_table(session, project.id, encode)
-    rows = loading.answer_arrays(session, project.id, tasks, encode)
+    rows = loading.answer_arrays(session, project.id, tasks, encode, times=half_life is not None)
     answers = Answers(
         task_idx=rows.task,
         worker_idx=rows.worker,
@@ -135,12 +161,15 @@ def _fit_categorical(session: Session, project: Project, method: str) -> Fit:
     updates = _changed(tasks, inferred, model.confidence_, labels)
     agreement = _agreement(answers, model.labels_)
     confusion = getattr(model, "confusion_", None)
+    accuracy, interval = model.worker_accuracy_, model.worker_accuracy_interval_
+    if half_life is not None and rows.finished is not None:
+        accuracy, interval = faded_accuracy(model, answers, rows.finished, half_life * DAY)
     workers = [
         {
             "worker_id": worker_id,
-            "accuracy": float(model.worker_accuracy_[c]),
-            "accuracy_low": float(model.worker_accuracy_interval_[c, 0]),
-            "accuracy_high": float(model.worker_accuracy_interval_[c, 1]),
+            "accuracy": float(accuracy[c]),
+            "accuracy_low": float(interval[c, 0]),
+            "accuracy_high": float(interval[c, 1]),
             "agreement": float(agreement[c]),
             "confusion": None if confusion is None else confusion[c].round(6).tolist(),
         }

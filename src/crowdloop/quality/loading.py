@@ -8,7 +8,7 @@ Python tuples.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,14 +77,16 @@ class AnswerArrays:
     worker: NDArray[np.int64]
     value: NDArray[np.float64]
     worker_ids: list[int]
+    finished: NDArray[np.float64] | None = None  # epoch seconds, when asked for
 
 
 def answer_arrays(
-    session: Session, project_id: int, tasks: TaskTable, encode: Encode
+    session: Session, project_id: int, tasks: TaskTable, encode: Encode, *, times: bool = False
 ) -> AnswerArrays:
-    """(task code, worker code, raw answer) of every counted answer, ordered by task."""
+    """(task code, worker code, raw answer) of every counted answer, ordered by task; with
+    ``times``, also when each was given (epoch seconds)."""
     query = (
-        select(Assignment.task_id, Assignment.worker_id, Assignment.answer)
+        select(Assignment.task_id, Assignment.worker_id, Assignment.answer, Assignment.finished_at)
         .where(
             Assignment.project_id == project_id,
             Assignment.status == AssignmentStatus.submitted,
@@ -96,6 +98,7 @@ def answer_arrays(
     task_parts: list[NDArray[np.int64]] = []
     worker_parts: list[NDArray[np.int64]] = []
     value_parts: list[NDArray[np.float64]] = []
+    time_parts: list[NDArray[np.float64]] = []
     for chunk in session.execute(query).partitions():
         task_ids = np.fromiter((r[0] for r in chunk), dtype=np.int64, count=len(chunk))
         task_parts.append(tasks.codes(task_ids))
@@ -109,10 +112,18 @@ def answer_arrays(
         value_parts.append(
             np.fromiter((encode(r[2]) for r in chunk), dtype=np.float64, count=len(chunk))
         )
+        if times:
+            time_parts.append(np.fromiter(_epochs(chunk), dtype=np.float64, count=len(chunk)))
     empty = np.zeros(0, dtype=np.int64)
     return AnswerArrays(
         task=np.concatenate(task_parts) if task_parts else empty,
         worker=np.concatenate(worker_parts) if worker_parts else empty,
         value=np.concatenate(value_parts) if value_parts else np.zeros(0),
         worker_ids=list(workers),
+        finished=(np.concatenate(time_parts) if time_parts else np.zeros(0)) if times else None,
     )
+
+
+def _epochs(chunk: Any) -> Iterator[float]:
+    for row in chunk:  # an answer without a finish time (never expected) counts as new
+        yield row[3].timestamp() if row[3] is not None else float("inf")

@@ -90,6 +90,12 @@ class QualityConfig(BaseModel):
     allocation_cost_weight: float = Field(
         0.0, ge=0, description="Budget price: value lost per cent of reward (docs/allocation.md)."
     )
+    ability_half_life_days: float | None = Field(
+        90.0,
+        gt=0,
+        description="Old evidence of a worker's accuracy fades: an answer this many days old "
+        "counts half (null: never fades). The inferred truth itself uses every answer.",
+    )
 
 
 class WorkerQualityRead(BaseModel):
