@@ -81,6 +81,7 @@ def _pairwise(codes: np.ndarray, confusions: np.ndarray, priors: np.ndarray, bes
 
 
 DAY = 86_400.0
+FADE_CHUNK = 262_144
 
 
 def faded_accuracy(
@@ -90,15 +91,22 @@ def faded_accuracy(
     truth, an answer ``age`` seconds old weighing 2^(-age / half_life): a worker who got
     better or worse is re-learned without a hard window (``skills.decayed_counts``)."""
     now = time.time() if now is None else now
-    right = model.posteriors_[answers.task_idx, answers.label_idx]
-    correct, wrong = decayed_counts(
-        answers.worker_idx,
-        np.clip(right, 0.0, 1.0),
-        np.minimum(finished, now),
-        now=now,
-        half_life=half_life,
-        shape=(answers.n_workers,),
-    )
+    correct, wrong = np.zeros(answers.n_workers), np.zeros(answers.n_workers)
+    for start in range(0, answers.n_answers, FADE_CHUNK):  # bounded temporaries
+        part = slice(start, start + FADE_CHUNK)
+        right = model.posteriors_[answers.task_idx[part], answers.label_idx[part]]
+        c, w = decayed_counts(
+            answers.worker_idx[part],
+            np.clip(right, 0.0, 1.0),
+            np.minimum(finished[part], now),
+            now=now,
+            half_life=half_life,
+            shape=(answers.n_workers,),
+        )
+        correct += c
+        wrong += w
+    if half_life <= 0:  # also when there are no answers to weigh
+        raise ValueError(f"half_life must be > 0, got {half_life}")
     ability = ability_from_counts(correct, wrong, level=0.95)
     return ability.mean, np.stack([ability.lower, ability.upper], axis=1)
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import select
+from sqlalchemy import extract, select
 from sqlalchemy.orm import Session
 
 from crowdloop.projects.models import Task
@@ -85,8 +85,11 @@ def answer_arrays(
 ) -> AnswerArrays:
     """(task code, worker code, raw answer) of every counted answer, ordered by task; with
     ``times``, also when each was given (epoch seconds)."""
+    columns: list[Any] = [Assignment.task_id, Assignment.worker_id, Assignment.answer]
+    if times:  # epoch seconds computed by the database: no datetime object per answer
+        columns.append(extract("epoch", Assignment.finished_at))
     query = (
-        select(Assignment.task_id, Assignment.worker_id, Assignment.answer, Assignment.finished_at)
+        select(*columns)
         .where(
             Assignment.project_id == project_id,
             Assignment.status == AssignmentStatus.submitted,
@@ -126,4 +129,4 @@ def answer_arrays(
 
 def _epochs(chunk: Any) -> Iterator[float]:
     for row in chunk:  # an answer without a finish time (never expected) counts as new
-        yield row[3].timestamp() if row[3] is not None else float("inf")
+        yield float(row[3]) if row[3] is not None else float("inf")
