@@ -4,6 +4,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from crowdloop.client import ApiError
+from crowdloop.quality.schemas import DynamicOverlap
 from crowdloop.storage.engine import Database
 from tests.helpers import actors, project_body
 from tests.quality.test_api import _quality
@@ -111,3 +112,12 @@ def test_stopping_holds_however_errors_spread_over_three_labels(
     assert after_three["overlap"] == 3  # closed
     with pytest.raises(ApiError):
         a.workers[5].next_task(pid)  # closed at three: nothing left
+
+
+def test_an_open_task_past_the_minimum_is_hard_whatever_its_posterior() -> None:
+    dynamic = DynamicOverlap(min_answers=3, max_answers=6, target_confidence=0.9, escalate_after=2)
+    assert not dynamic.is_hard(1, 0.2)  # too few answers to judge
+    assert dynamic.is_hard(2, 0.5)  # under the minimum: judged on its confidence
+    assert not dynamic.is_hard(2, 0.95)
+    assert dynamic.is_hard(3, 0.95)  # open past the minimum: the stopping bound said no
+    assert not DynamicOverlap(escalate_after=None).is_hard(10, 0.1)

@@ -101,8 +101,7 @@ def _strong_enough(
     dynamic = inference.config_of(project).dynamic_overlap
     if dynamic is None or dynamic.escalate_after is None:
         return np.ones(len(pool), dtype=bool), np.ones(len(workers), dtype=bool)
-    after, target = dynamic.escalate_after, dynamic.target_confidence
-    easy = np.array([not (r.n_answers >= after and (r.confidence or 0.0) < target) for r in pool])
+    easy = np.array([not dynamic.is_hard(r.n_answers, r.confidence) for r in pool])
     floor = dynamic.escalate_ability
     ability = [
         quality.ability(session, project, u.id) if has else 0.0

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from crowdloop.accounts.models import Role, User
 from crowdloop.projects.models import Project, ProjectMember, Task, Visibility
 from crowdloop.quality.models import WorkerQuality
+from crowdloop.quality.schemas import DynamicOverlap
 from crowdloop.work.models import Assignment, AssignmentStatus
 from crowdloop.work.repository import PICK_COLUMNS
 
@@ -102,11 +103,18 @@ def open_skill_sets(session: Session, project_id: int, *, now: datetime) -> list
 
 
 def count_escalated(
-    session: Session, project_id: int, *, now: datetime, after: int, target: float
+    session: Session, project_id: int, *, now: datetime, dynamic: DynamicOverlap
 ) -> int:
-    """Open tasks past ``after`` answers still under the target confidence."""
-    unsure = or_(Task.confidence.is_(None), Task.confidence < target)
-    query = select(func.count()).where(_open(project_id, now), Task.n_answers >= after, unsure)
+    """Open tasks that are hard by ``DynamicOverlap.is_hard``, counted in SQL."""
+    assert dynamic.escalate_after is not None
+    unsure = or_(
+        Task.n_answers >= dynamic.min_answers,
+        Task.confidence.is_(None),
+        Task.confidence < dynamic.target_confidence,
+    )
+    query = select(func.count()).where(
+        _open(project_id, now), Task.n_answers >= dynamic.escalate_after, unsure
+    )
     return int(session.scalar(query) or 0)
 
 

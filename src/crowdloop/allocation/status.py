@@ -84,8 +84,7 @@ def _escalation(
         session,
         project.id,
         now=now,
-        after=dynamic.escalate_after,
-        target=dynamic.target_confidence,
+        dynamic=dynamic,
     )
     known = repository.qualities(session, project.id, [w.id for w in workers])
     floor = dynamic.escalate_ability

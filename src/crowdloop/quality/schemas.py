@@ -58,6 +58,15 @@ class DynamicOverlap(BaseModel):
             raise ValueError("max_answers must be >= min_answers")
         return self
 
+    def is_hard(self, n_answers: int, confidence: float | None) -> bool:
+        """Whether an *open* task escalates: it has ``escalate_after`` answers and is still
+        unresolved. Past ``min_answers`` an open task is unresolved by definition (it would
+        have closed), whatever its stored posterior says: the stopping confidence can be
+        lower (the pairwise bound, docs/allocation.md)."""
+        if self.escalate_after is None or n_answers < self.escalate_after:
+            return False
+        return n_answers >= self.min_answers or (confidence or 0.0) < self.target_confidence
+
 
 class Qualification(BaseModel):
     """A qualification test: a new worker first answers only ``tasks`` control tasks; under

@@ -197,12 +197,7 @@ def _escalation(session: Session, project: Project, worker: User) -> Callable[[A
         return lambda _row: False
     if quality.ability(session, project, worker.id) >= dynamic.escalate_ability:
         return lambda _row: False
-    after, target = dynamic.escalate_after, dynamic.target_confidence
-
-    def hard(row: Any) -> bool:
-        return bool(row.n_answers >= after and (row.confidence or 0.0) < target)
-
-    return hard
+    return lambda row: dynamic.is_hard(row.n_answers, row.confidence)
 
 
 def _lease(project: Project, worker_id: int, row: Any, now: datetime) -> Assignment:
