@@ -33,12 +33,13 @@ class TestAiCli:
         pid = str(setup.project_id)
         out = run(
             "ai", "config", pid, "--enable", "--model", "tfidf", "--target-accuracy", "0.9",
-            "--show-suggestions", "--no-auto-accept",
+            "--show-suggestions", "--no-auto-accept", "--in-truth",
         )  # fmt: skip
         assert out.exit_code == 0, out.output
         config = json.loads(out.stdout)
         assert config["enabled"] is True
         assert config["show_suggestions"] is True
+        assert config["in_truth"] is True
         assert config["target_accuracy"] == 0.9
         trained = run("ai", "train", pid)
         assert trained.exit_code == 0, trained.output

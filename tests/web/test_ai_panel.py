@@ -148,9 +148,11 @@ class TestSettings:
     def test_saves(self, make_browser: Make, project_of: MakeProject, db: Database) -> None:
         owner = make_browser(Role.requester)
         project = project_of(owner.user)
-        response = owner.post(f"/console/projects/{project.id}/ai", {**GOOD, "auto_accept": "1"})
+        form = {**GOOD, "auto_accept": "1", "in_truth": "1"}
+        response = owner.post(f"/console/projects/{project.id}/ai", form)
         assert response.status_code == 303
         stored = _config(db, project.id)
+        assert stored["in_truth"] is True
         assert stored["enabled"] is True
         assert stored["target_accuracy"] == 0.9
         assert stored["holdout_share"] == 0.2

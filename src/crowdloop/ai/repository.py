@@ -286,3 +286,36 @@ def prune_predictions(session: Session, project_id: int, *, keep: int) -> int:
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _votable(project_id: int, version_id: int) -> Any:
+    """The version's labelled predictions on tasks that are not control tasks and carry no
+    AI role (held-out, audit and auto-accepted tasks stay out)."""
+    marked = select(TaskMark.task_id).where(TaskMark.task_id == Prediction.task_id).exists()
+    return (
+        select(Prediction.task_id, Prediction.label)
+        .join(Task, Task.id == Prediction.task_id)
+        .where(
+            Prediction.project_id == project_id,
+            Prediction.model_version_id == version_id,
+            Prediction.label.is_not(None),
+            Task.is_control.is_(False),
+            ~marked,
+        )
+    )
+
+
+def truth_votes(session: Session, project_id: int, version_id: int) -> Iterator[Row[Any]]:
+    """(task_id, label) of every vote the model casts in a re-fit (tasks people answered:
+    alone, a vote would only agree with itself), streamed."""
+    query = (
+        _votable(project_id, version_id).where(Task.n_answers > 0).execution_options(yield_per=5000)
+    )
+    yield from session.execute(query)
+
+
+def truth_vote(session: Session, project_id: int, version_id: int, task_id: int) -> str | None:
+    """The model's vote on one task being answered (None when it casts none there)."""
+    query = _votable(project_id, version_id).where(Prediction.task_id == task_id)
+    row = session.execute(query).first()
+    return None if row is None else str(row.label)

@@ -26,6 +26,11 @@ class AiConfig(BaseModel):
     show_suggestions: bool = Field(False, description="Show the model's label to workers.")
     auto_accept: bool = Field(False, description="Close certified tasks with the model label.")
     text_key: str = Field("text", min_length=1, description="Task data key holding the text.")
+    in_truth: bool = Field(
+        False,
+        description="The model votes in truth inference as a pseudo-worker whose quality is "
+        "estimated like anyone's (never a paid answer; see docs/ai.md).",
+    )
 
     @model_validator(mode="after")
     def _url_for_http(self) -> Self:
@@ -50,6 +55,7 @@ class AiConfigUpdate(BaseModel):
     show_suggestions: bool | None = None
     auto_accept: bool | None = None
     text_key: str | None = None
+    in_truth: bool | None = None
 
 
 class AiState(BaseModel):
@@ -106,4 +112,10 @@ class AiStatus(BaseModel):
     auto_accept_stopped: bool = False
     stopped_reason: str | None = None
     server_state: str | None = Field(None, description="Model server health ('http' only).")
+    truth_votes: int | None = Field(
+        None, description="Votes the model cast as a pseudo-worker in the last re-fit."
+    )
+    truth_accuracy: float | None = Field(
+        None, description="The pseudo-worker's accuracy as the last re-fit estimated it."
+    )
     server_detail: str | None = None

@@ -14,6 +14,7 @@ from crowdloop.ai.backends.http import HttpPrelabeler, ServerStatus
 from crowdloop.ai.models import ModelStatus, ModelVersion, TaskRole
 from crowdloop.ai.schemas import AiConfig, AiState, AiStatus, AuditRead
 from crowdloop.ai.service import config_of, state_of
+from crowdloop.ai.truth import MODEL_KEY
 from crowdloop.projects.models import Project
 
 HEALTH_TIMEOUT = 2.0
@@ -68,6 +69,9 @@ def status(session: Session, project: Project, *, check_server: bool = True) -> 
     )
     if latest is not None:
         _version_fields(out, latest, ready)
+    fitted = (project.quality_state or {}).get(MODEL_KEY)
+    if config.in_truth and fitted:
+        out.truth_votes, out.truth_accuracy = int(fitted["votes"]), float(fitted["accuracy"])
     _audit_fields(out, session, project, config, state)
     if config.model == "http" and check_server:
         _server_fields(out, project, config)

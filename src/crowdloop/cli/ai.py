@@ -88,6 +88,10 @@ def config(  # noqa: PLR0913 - one option per setting
         bool | None,
         typer.Option("--auto-accept/--no-auto-accept", help="Close certified tasks."),
     ] = None,
+    in_truth: Annotated[
+        bool | None,
+        typer.Option("--in-truth/--not-in-truth", help="The model votes in truth inference."),
+    ] = None,
 ) -> None:
     """Change the given settings (others keep their values); prints the config as JSON."""
     given = {
@@ -100,6 +104,7 @@ def config(  # noqa: PLR0913 - one option per setting
         "retrain_after": retrain_after,
         "show_suggestions": show_suggestions,
         "auto_accept": auto_accept,
+        "in_truth": in_truth,
     }
     update = AiConfigUpdate.model_validate({k: v for k, v in given.items() if v is not None})
     with unit(ctx) as session:

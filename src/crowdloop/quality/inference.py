@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy.orm import Session
 
+from crowdloop.ai import truth as ai_truth
 from crowdloop.algorithms.allocation import pairwise_confidence
 from crowdloop.algorithms.answers import Answers, NumericAnswers
 from crowdloop.algorithms.online import default_confusion, task_posterior
@@ -63,6 +64,10 @@ def task_state(session: Session, project: Project, task_id: int) -> TaskState | 
     fitted = repository.confusions(session, project.id, [r.worker_id for r in rows])
     fallback = default_confusion(len(labels))
     stack = np.stack([np.asarray(fitted.get(r.worker_id) or fallback) for r in rows])
+    vote = ai_truth.task_vote(session, project, task_id)
+    if vote is not None and vote[0] in labels:  # the model's vote, with its fitted confusion
+        codes = np.append(codes, labels.index(vote[0]))
+        stack = np.concatenate([stack, np.asarray([vote[1]], dtype=np.float64)])
     priors = np.asarray(state["priors"], dtype=np.float64)
     post = task_posterior(codes, stack, priors)
     best = int(np.argmax(post))
@@ -153,7 +158,7 @@ def _fit_categorical(session: Session, project: Project, method: str) -> Fit:
     half_life = config_of(project).ability_half_life_days
     tasks = loading.task_table(session, project.id, encode)
     rows = loading.answer_arrays(session, project.id, tasks, encode, times=half_life is not None)
-    answers = Answers(
+    human = Answers(
         task_idx=rows.task,
         worker_idx=rows.worker,
         label_idx=rows.value.astype(np.int64),
@@ -161,33 +166,22 @@ def _fit_categorical(session: Session, project: Project, method: str) -> Fit:
         n_workers=len(rows.worker_ids),
         n_labels=len(labels),
     )
+    votes = ai_truth.fit_votes(session, project, tasks.ids, code)
+    answers = human if votes is None else _with_votes(human, votes)
     gold = np.nan_to_num(tasks.gold, nan=-1.0).astype(np.int64)
     model = CATEGORICAL_METHODS[method]().fit(answers, gold=gold)
     inferred = model.labels_.astype(np.float64)
     # A task nobody answered keeps its result (e.g. a certified machine answer, crowdloop.ai).
-    inferred[np.bincount(answers.task_idx, minlength=len(tasks.ids)) == 0] = np.nan
+    inferred[np.bincount(human.task_idx, minlength=len(tasks.ids)) == 0] = np.nan
     updates = _changed(tasks, inferred, model.confidence_, labels)
-    agreement = _agreement(answers, model.labels_)
-    confusion = getattr(model, "confusion_", None)
-    accuracy, interval = model.worker_accuracy_, model.worker_accuracy_interval_
-    if half_life is not None and rows.finished is not None:
-        accuracy, interval = faded_accuracy(model, answers, rows.finished, half_life * DAY)
-    workers = [
-        {
-            "worker_id": worker_id,
-            "accuracy": float(accuracy[c]),
-            "accuracy_low": float(interval[c, 0]),
-            "accuracy_high": float(interval[c, 1]),
-            "agreement": float(agreement[c]),
-            "confusion": None if confusion is None else confusion[c].round(6).tolist(),
-        }
-        for c, worker_id in enumerate(rows.worker_ids)
-    ]
+    workers = _worker_rows(model, human, rows, half_life)
     priors = getattr(model, "priors_", None)
     if priors is None:
         priors = np.bincount(model.labels_, minlength=len(labels)) + 1.0
         priors = priors / priors.sum()
     state = _state(session, project, method, [float(p) for p in priors])
+    if votes is not None:
+        state[ai_truth.MODEL_KEY] = _pseudo_worker(model, human.n_workers, votes)
     report = RefitReport(
         project_id=project.id,
         method=method,
@@ -198,6 +192,53 @@ def _fit_categorical(session: Session, project: Project, method: str) -> Fit:
         n_iter=int(getattr(model, "n_iter_", 0)),
     )
     return Fit(report=report, updates=updates, workers=workers, state=state)
+
+
+def _with_votes(human: Answers, votes: ai_truth.ModelVotes) -> Answers:
+    """The human answers plus the model's votes as one more worker (the last index)."""
+    model_idx = np.full(votes.task_idx.size, human.n_workers, dtype=np.int64)
+    return Answers(
+        task_idx=np.concatenate([human.task_idx, votes.task_idx]),
+        worker_idx=np.concatenate([human.worker_idx, model_idx]),
+        label_idx=np.concatenate([human.label_idx, votes.label_idx]),
+        n_tasks=human.n_tasks,
+        n_workers=human.n_workers + 1,
+        n_labels=human.n_labels,
+    )
+
+
+def _pseudo_worker(model: Any, index: int, votes: ai_truth.ModelVotes) -> dict[str, Any]:
+    """The model's fitted quality, as the per-answer posterior and the AI status use it."""
+    confusion = getattr(model, "confusion_", None)
+    return {
+        "version_id": votes.version_id,
+        "votes": int(votes.task_idx.size),
+        "accuracy": float(model.worker_accuracy_[index]),
+        "accuracy_low": float(model.worker_accuracy_interval_[index, 0]),
+        "confusion": None if confusion is None else confusion[index].round(6).tolist(),
+    }
+
+
+def _worker_rows(
+    model: Any, human: Answers, rows: loading.AnswerArrays, half_life: float | None
+) -> list[dict[str, Any]]:
+    """Each person's fitted quality (the model's pseudo-worker, if any, is not one)."""
+    agreement = _agreement(human, model.labels_)
+    confusion = getattr(model, "confusion_", None)
+    accuracy, interval = model.worker_accuracy_, model.worker_accuracy_interval_
+    if half_life is not None and rows.finished is not None:
+        accuracy, interval = faded_accuracy(model, human, rows.finished, half_life * DAY)
+    return [
+        {
+            "worker_id": worker_id,
+            "accuracy": float(accuracy[c]),
+            "accuracy_low": float(interval[c, 0]),
+            "accuracy_high": float(interval[c, 1]),
+            "agreement": float(agreement[c]),
+            "confusion": None if confusion is None else confusion[c].round(6).tolist(),
+        }
+        for c, worker_id in enumerate(rows.worker_ids)
+    ]
 
 
 def _fit_numeric(session: Session, project: Project, method: str) -> Fit:

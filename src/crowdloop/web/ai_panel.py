@@ -32,7 +32,7 @@ from crowdloop.web.deps import (
 )
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
-CHECKS = ("enabled", "show_suggestions", "auto_accept")
+CHECKS = ("enabled", "show_suggestions", "auto_accept", "in_truth")
 TEXTS = ("model", "url", "target_accuracy", "holdout_share", "audit_share", "retrain_after")
 MODELS = [
     ("tfidf", "TF-IDF + logistic regression (built in)"),
