@@ -121,6 +121,22 @@ class TestPage:
         assert "accuracy 95.0% (83.0\u201399.0%) on 40 answered" in audit
         assert "audit passes" in audit
 
+    def test_the_models_part_in_truth_inference_is_shown(
+        self, make_browser: Make, project_of: MakeProject, db: Database
+    ) -> None:
+        owner = make_browser(Role.requester)
+        project = project_of(owner.user)
+        assert 'id="truth"' not in owner.get(f"/console/projects/{project.id}/ai").text
+        with unit_of_work(db) as session:
+            found = session.get(Project, project.id)
+            assert found is not None
+            found.ai_config = {"enabled": True, "in_truth": True}
+            found.quality_state = {"model": {"votes": 42, "accuracy": 0.91, "confusion": None}}
+        page = owner.get(f"/console/projects/{project.id}/ai").text
+        truth = page.split('id="truth">', 1)[1].split("</dd>", 1)[0]
+        assert "42 votes" in truth
+        assert "91.0%" in truth
+
     def test_other_people_get_404_reviewers_403(
         self, make_browser: Make, project_of: MakeProject, db: Database
     ) -> None:
