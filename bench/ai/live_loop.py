@@ -9,7 +9,9 @@ database and services. Arms: ``off`` = the model's probabilities only order the 
 auto-accept certified tasks; ``on`` = also ``ai_config.in_truth`` (the model votes in truth
 inference). The crowd: 30 workers with error rates uniform in [0.05, 0.30] plus 10%
 spammers, errors uniform over wrong labels. Dynamic overlap min 1, max 5, target 0.95; AI
-target 0.95, auto-accept on. Prints one JSON line per arm.
+target 0.95, auto-accept on. ``--control S``: the first S of the items are control tasks
+(gold), mixed in at rate S; every answer, control ones included, counts as a paid answer,
+and the figures are over the other items. Prints one JSON line per arm.
 """
 
 from __future__ import annotations
@@ -62,8 +64,9 @@ def read(name: str, items: int, seed: int) -> tuple[list[str], list[str]]:
     return [rows[i][0] for i in order], [rows[i][1] for i in order]
 
 
-def setup(db: Database, texts: list[str], truth: list[str], model: str, in_truth: bool) -> int:
-    labels = sorted(set(truth))
+def setup(db: Database, texts: list[str], truth: list[str], args: argparse.Namespace) -> int:
+    """The project; the first ``control`` share of the items become control tasks (gold)."""
+    labels, n_control = sorted(set(truth)), int(args.control * len(texts))
     with unit_of_work(db) as session:
         owner = User(username="req", password_hash="x", role=Role.requester, is_active=True)
         session.add(owner)
@@ -73,15 +76,20 @@ def setup(db: Database, texts: list[str], truth: list[str], model: str, in_truth
             "answer_schema": {"type": "single_choice", "labels": labels},
             "overlap": 1,
             "quality": {
-                "control_rate": 0,
+                "control_rate": args.control,
                 "dynamic_overlap": {"min_answers": 1, "max_answers": 5, "target_confidence": 0.95},
             },
         }
         project = projects.create_project(session, owner, ProjectCreate.model_validate(body))
-        for text in texts:
-            projects.create_task(session, project, TaskCreate(data={"text": text}))
+        for i, text in enumerate(texts):
+            gold = truth[i] if i < n_control else None
+            projects.create_task(session, project, TaskCreate(data={"text": text}, gold=gold))
         update = AiConfigUpdate(
-            enabled=True, model=model, auto_accept=True, in_truth=in_truth, retrain_after=1
+            enabled=True,
+            model=args.model,
+            auto_accept=True,
+            in_truth=args.arm == "on",
+            retrain_after=1,
         )
         ai.update_config(session, project, update)
         return int(project.id)
@@ -147,6 +155,7 @@ def cycle(db: Database, pid: int) -> None:
 
 
 def measure(db: Database, pid: int, truth: dict[int, str]) -> dict[str, Any]:
+    """Figures over the items (control tasks excluded); answers include control answers."""
     with unit_of_work(db, write=False) as session:
         answers = session.scalar(
             select(func.count()).where(
@@ -163,6 +172,7 @@ def measure(db: Database, pid: int, truth: dict[int, str]) -> dict[str, Any]:
         "items": len(truth),
         "human_answers": int(answers or 0),
         "human_answers_per_item": round(int(answers or 0) / len(truth), 4),
+        "answers_on_control": int(answers or 0) - _answers_on(db, pid, truth),
         "auto_accepted_fraction": round(len(auto) / len(truth), 4),
         "auto_accepted_accuracy": round(float(np.mean(auto_right)), 4) if auto else None,
         "final_accuracy": round(float(np.mean(right)), 4),
@@ -171,15 +181,27 @@ def measure(db: Database, pid: int, truth: dict[int, str]) -> dict[str, Any]:
     }
 
 
+def _answers_on(db: Database, pid: int, tasks: dict[int, str]) -> int:
+    with unit_of_work(db, write=False) as session:
+        query = select(func.count()).where(
+            Assignment.project_id == pid,
+            Assignment.status == AssignmentStatus.submitted,
+            Assignment.task_id.in_(list(tasks)),
+        )
+        return int(session.scalar(query) or 0)
+
+
 def run_arm(args: argparse.Namespace, arm: str) -> dict[str, Any]:
     url = args.database_url or f"sqlite:///{Path(tempfile.mkdtemp()) / 'live.db'}"
     db = make_database(Settings(database_url=url, refit_interval_seconds=0, ai_interval_seconds=0))
     migrate.upgrade(db.engine)
     texts, labels = read(args.dataset, args.items, args.seed)
-    pid = setup(db, texts, labels, args.model, in_truth=arm == "on")
+    args.arm = arm
+    pid = setup(db, texts, labels, args)
     with unit_of_work(db, write=False) as session:
         ids = list(session.scalars(select(Task.id).where(Task.project_id == pid).order_by(Task.id)))
     truth = dict(zip(ids, labels, strict=True))
+    n_control = int(args.control * len(ids))
     people, rng = crowd(db, args.seed), np.random.default_rng([args.seed, 3])
     started, phases = time.perf_counter(), 0
     budget = max(int(PHASE_SHARE * args.items), 1)
@@ -187,7 +209,8 @@ def run_arm(args: argparse.Namespace, arm: str) -> dict[str, Any]:
         phases += 1
         cycle(db, pid)
     out = {"arm": arm, "dataset": args.dataset, "seed": args.seed, "model": args.model}
-    out |= measure(db, pid, truth)
+    items = {t: label for t, label in truth.items() if t not in set(ids[:n_control])}
+    out |= {"control_tasks": n_control} | measure(db, pid, items)
     out |= {"phases": phases, "seconds": round(time.perf_counter() - started, 1)}
     db.dispose()
     return out
@@ -201,6 +224,9 @@ def main() -> None:
     parser.add_argument("--model", default="tfidf", choices=["tfidf", "embeddings"])
     parser.add_argument("--arms", nargs="+", default=["off", "on"], choices=["off", "on"])
     parser.add_argument("--database-url", default=None)
+    parser.add_argument(
+        "--control", type=float, default=0.0, help="share of items that are control tasks"
+    )
     args = parser.parse_args()
     for arm in args.arms:
         json.dump(run_arm(args, arm), sys.stdout)
