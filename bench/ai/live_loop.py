@@ -31,6 +31,7 @@ import numpy as np
 from sqlalchemy import func, select
 
 from crowdloop.accounts.models import Role, User
+from crowdloop.ai import jobs
 from crowdloop.ai import service as ai
 from crowdloop.ai.models import TaskMark, TaskRole
 from crowdloop.ai.schemas import AiConfigUpdate
@@ -89,7 +90,7 @@ def setup(db: Database, texts: list[str], truth: list[str], args: argparse.Names
             model=args.model,
             auto_accept=True,
             in_truth=args.arm == "on",
-            retrain_after=1,
+            retrain_after=args.retrain_after,
         )
         ai.update_config(session, project, update)
         return int(project.id)
@@ -150,6 +151,8 @@ def cycle(db: Database, pid: int) -> None:
     with unit_of_work(db) as session:
         project = session.get(Project, pid)
         assert project is not None
+        if not jobs.due_for_training(session, project):  # as the background job decides
+            return
         with suppress(Conflict):  # nothing confident to train on yet
             ai.run(session, project)
 
@@ -226,6 +229,12 @@ def main() -> None:
     parser.add_argument("--database-url", default=None)
     parser.add_argument(
         "--control", type=float, default=0.0, help="share of items that are control tasks"
+    )
+    parser.add_argument(
+        "--retrain-after",
+        type=int,
+        default=1,
+        help="ai_config.retrain_after: new confident labels before a model cycle retrains",
     )
     args = parser.parse_args()
     for arm in args.arms:
