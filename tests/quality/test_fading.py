@@ -12,7 +12,7 @@ from sqlalchemy import update
 from crowdloop.algorithms.answers import Answers
 from crowdloop.algorithms.truth import MajorityVote
 from crowdloop.client import ApiError
-from crowdloop.quality.inference import DAY, faded_accuracy
+from crowdloop.quality.fading import DAY, faded_accuracy
 from crowdloop.storage.engine import Database
 from crowdloop.storage.types import utcnow
 from crowdloop.storage.uow import unit_of_work

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,11 +12,11 @@ from crowdloop.ai import truth as ai_truth
 from crowdloop.algorithms.allocation import pairwise_confidence
 from crowdloop.algorithms.answers import Answers, NumericAnswers
 from crowdloop.algorithms.online import default_confusion, task_posterior
-from crowdloop.algorithms.skills import ability_from_counts, decayed_counts
 from crowdloop.algorithms.truth import CATEGORICAL_METHODS, NUMERIC_METHODS
 from crowdloop.errors import InvalidInput
 from crowdloop.projects.models import Project
 from crowdloop.quality import loading, repository
+from crowdloop.quality.fading import DAY, faded_accuracy
 from crowdloop.quality.models import WorkerQuality
 from crowdloop.quality.schemas import QualityConfig, RefitReport
 from crowdloop.results.aggregate import aggregate
@@ -83,37 +82,6 @@ def _pairwise(codes: np.ndarray, confusions: np.ndarray, priors: np.ndarray, bes
     accuracy = np.einsum("c,acc->a", priors, confusions)
     one = Answers(np.zeros(n, dtype=np.int64), np.arange(n, dtype=np.int64), codes, 1, n, k)
     return float(pairwise_confidence(one, accuracy, np.array([best], dtype=np.int64))[0])
-
-
-DAY = 86_400.0
-FADE_CHUNK = 262_144
-
-
-def faded_accuracy(
-    model: Any, answers: Answers, finished: np.ndarray, half_life: float, now: float | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """Each worker's accuracy (mean, 95% interval) from their agreement with the inferred
-    truth, an answer ``age`` seconds old weighing 2^(-age / half_life): a worker who got
-    better or worse is re-learned without a hard window (``skills.decayed_counts``)."""
-    now = time.time() if now is None else now
-    correct, wrong = np.zeros(answers.n_workers), np.zeros(answers.n_workers)
-    for start in range(0, answers.n_answers, FADE_CHUNK):  # bounded temporaries
-        part = slice(start, start + FADE_CHUNK)
-        right = model.posteriors_[answers.task_idx[part], answers.label_idx[part]]
-        c, w = decayed_counts(
-            answers.worker_idx[part],
-            np.clip(right, 0.0, 1.0),
-            np.minimum(finished[part], now),
-            now=now,
-            half_life=half_life,
-            shape=(answers.n_workers,),
-        )
-        correct += c
-        wrong += w
-    if half_life <= 0:  # also when there are no answers to weigh
-        raise ValueError(f"half_life must be > 0, got {half_life}")
-    ability = ability_from_counts(correct, wrong, level=0.95)
-    return ability.mean, np.stack([ability.lower, ability.upper], axis=1)
 
 
 @dataclass
