@@ -33,9 +33,10 @@ from crowdloop.demo.seed import LABELS, demo_password
 from crowdloop.errors import NoTaskAvailable
 from crowdloop.projects import access
 from crowdloop.storage import migrate
-from crowdloop.storage.engine import Database, make_database
+from crowdloop.storage.engine import Database
 from crowdloop.storage.types import utcnow
 from crowdloop.storage.uow import unit_of_work
+from crowdloop.wiring import Platform, build
 from crowdloop.work import service as work
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -61,12 +62,12 @@ def _history(db: Database, project_id: int, n_answers: int = 90) -> None:
             work.submit(session, worker, job.id, rng.choice(LABELS), now=done)
 
 
-def _serve(settings: Settings, db: Database) -> tuple[uvicorn.Server, threading.Thread, str]:
+def _serve(settings: Settings, platform: Platform) -> tuple[uvicorn.Server, threading.Thread, str]:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = int(sock.getsockname()[1])
     config = uvicorn.Config(
-        create_app(settings, db=db),
+        create_app(settings, platform=platform),
         host="127.0.0.1",
         port=port,
         log_level="warning",
@@ -158,12 +159,13 @@ def main() -> None:
             refit_interval_seconds=0,
             ai_interval_seconds=0,
         )
-        db = make_database(settings)
+        platform = build(settings)
+        db = platform.db
         migrate.upgrade(db.engine)
         with unit_of_work(db) as session:
             demo = seed_demo(session, settings)
         _history(db, demo.project_id)
-        server, thread, base = _serve(settings, db)
+        server, thread, base = _serve(settings, platform)
         try:
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)

@@ -21,8 +21,9 @@ from sqlalchemy.engine import make_url
 from crowdloop.app import create_app
 from crowdloop.config import Settings
 from crowdloop.storage import migrate
-from crowdloop.storage.engine import Database, make_database, make_engine
+from crowdloop.storage.engine import Database, make_engine
 from crowdloop.storage.registry import Base
+from crowdloop.wiring import Platform, build
 
 PG_URL = os.environ.get("CROWDLOOP_TEST_DATABASE_URL", "")
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -86,21 +87,30 @@ def settings(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Se
         import_batch_size=50,
         refit_interval_seconds=0,
         ai_interval_seconds=0,
+        jobs_embedded=False,
     )
 
 
 @pytest.fixture
-def db(settings: Settings) -> Iterator[Database]:
-    database = make_database(settings)
-    yield database
-    if database.engine.dialect.name == "postgresql":
-        _truncate(database)
-    database.dispose()
+def platform(settings: Settings) -> Iterator[Platform]:
+    """The database wired with its event bus and job registry, as entry points build it."""
+    wired = build(settings)
+    yield wired
+    if wired.db.engine.dialect.name == "postgresql":
+        _truncate(wired.db)
+        wired.jobs.huey.flush()
+    wired.jobs.huey.storage.close()
+    wired.db.dispose()
 
 
 @pytest.fixture
-def app_client(settings: Settings, db: Database) -> Iterator[TestClient]:
-    with TestClient(create_app(settings, db=db)) as client:
+def db(platform: Platform) -> Database:
+    return platform.db
+
+
+@pytest.fixture
+def app_client(settings: Settings, platform: Platform) -> Iterator[TestClient]:
+    with TestClient(create_app(settings, platform=platform)) as client:
         yield client
 
 

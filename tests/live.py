@@ -12,7 +12,7 @@ import uvicorn
 
 from crowdloop.app import create_app
 from crowdloop.config import Settings
-from crowdloop.storage.engine import Database
+from crowdloop.wiring import Platform
 
 
 def free_port() -> int:
@@ -22,10 +22,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def live_server(settings: Settings, db: Database) -> Iterator[str]:
+def live_server(settings: Settings, platform: Platform) -> Iterator[str]:
     port = free_port()
     config = uvicorn.Config(
-        create_app(settings, db=db), host="127.0.0.1", port=port, log_level="warning"
+        create_app(settings, platform=platform), host="127.0.0.1", port=port, log_level="warning"
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

@@ -42,8 +42,9 @@ from crowdloop.projects.models import Project, Task
 from crowdloop.projects.schemas import ProjectCreate, TaskCreate
 from crowdloop.quality import inference
 from crowdloop.storage import migrate
-from crowdloop.storage.engine import Database, make_database
+from crowdloop.storage.engine import Database
 from crowdloop.storage.uow import unit_of_work
+from crowdloop.wiring import build
 from crowdloop.work import service as work
 from crowdloop.work.models import Assignment, AssignmentStatus
 
@@ -196,7 +197,7 @@ def _answers_on(db: Database, pid: int, tasks: dict[int, str]) -> int:
 
 def run_arm(args: argparse.Namespace, arm: str) -> dict[str, Any]:
     url = args.database_url or f"sqlite:///{Path(tempfile.mkdtemp()) / 'live.db'}"
-    db = make_database(Settings(database_url=url, refit_interval_seconds=0, ai_interval_seconds=0))
+    db = build(Settings(database_url=url, refit_interval_seconds=0, ai_interval_seconds=0)).db
     migrate.upgrade(db.engine)
     texts, labels = read(args.dataset, args.items, args.seed)
     args.arm = arm

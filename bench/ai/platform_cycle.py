@@ -27,9 +27,9 @@ from crowdloop.ai.schemas import AiConfigUpdate
 from crowdloop.config import Settings
 from crowdloop.projects.models import Project, Task
 from crowdloop.storage import migrate
-from crowdloop.storage.engine import make_database
 from crowdloop.storage.types import utcnow
 from crowdloop.storage.uow import unit_of_work
+from crowdloop.wiring import build
 
 VOCAB = {
     "food": ["pasta", "salad", "bake", "recipe", "spicy", "dinner", "sauce", "cheese"],
@@ -65,7 +65,7 @@ def main() -> None:
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
     url = args.database_url or f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.db'}"
-    db = make_database(Settings(database_url=url, refit_interval_seconds=0, ai_interval_seconds=0))
+    db = build(Settings(database_url=url, refit_interval_seconds=0, ai_interval_seconds=0)).db
     migrate.upgrade(db.engine)
     with unit_of_work(db) as session:
         owner = User(username="bench", password_hash="x", role=Role.requester, is_active=True)

@@ -33,8 +33,9 @@ from crowdloop.algorithms.skills.from_confusion import one_coin_confusion
 from crowdloop.config import Settings
 from crowdloop.projects.models import Project
 from crowdloop.quality.models import WorkerQuality
-from crowdloop.storage.engine import Database, make_database
+from crowdloop.storage.engine import Database
 from crowdloop.storage.uow import unit_of_work
+from crowdloop.wiring import build
 from crowdloop.work import service
 
 WARMUP = 50
@@ -132,7 +133,7 @@ def run(backend: str, args: argparse.Namespace) -> None:
     t0 = time.perf_counter()
     seeded = common.seed(url, n_workers=args.workers, n_tasks=args.tasks)
     print(f"# {backend}: seeded {args.tasks} tasks in {time.perf_counter() - t0:.0f} s", flush=True)
-    db = make_database(Settings(database_url=url))
+    db = build(Settings(database_url=url)).db
     workers = _prepare(db, seeded.project_id)
     for policy in args.policies:
         _policy(db, seeded.project_id, policy)

@@ -23,8 +23,8 @@ from crowdloop.accounts.models import Role, User
 from crowdloop.allocation import service
 from crowdloop.allocation.schemas import AssignRequest
 from crowdloop.config import Settings
-from crowdloop.storage.engine import make_database
 from crowdloop.storage.uow import unit_of_work
+from crowdloop.wiring import build
 
 
 def main() -> None:
@@ -39,7 +39,7 @@ def main() -> None:
     args = parser.parse_args()
     url = common.fresh_database(args.backend, name="bench_push")
     common.seed(url, n_workers=args.workers, n_tasks=args.tasks)
-    db = make_database(Settings(database_url=url))
+    db = build(Settings(database_url=url)).db
     request = AssignRequest(
         capacity=args.capacity,
         candidates=args.candidates,

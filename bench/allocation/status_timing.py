@@ -15,12 +15,12 @@ import time
 from crowdloop.allocation import status
 from crowdloop.config import Settings
 from crowdloop.projects.models import Project
-from crowdloop.storage.engine import make_database
 from crowdloop.storage.uow import unit_of_work
+from crowdloop.wiring import build
 
 
 def main() -> None:
-    db = make_database(Settings(database_url=sys.argv[1]))
+    db = build(Settings(database_url=sys.argv[1])).db
     for round_ in (1, 2):
         start = time.perf_counter()
         with unit_of_work(db, write=False) as session:

@@ -30,9 +30,10 @@ from crowdloop.projects import service as projects
 from crowdloop.projects.models import Task
 from crowdloop.projects.schemas import ProjectCreate
 from crowdloop.storage import migrate
-from crowdloop.storage.engine import make_database, make_engine
+from crowdloop.storage.engine import make_engine
 from crowdloop.storage.types import utcnow
 from crowdloop.storage.uow import unit_of_work
+from crowdloop.wiring import build
 
 REPO = Path(__file__).resolve().parents[2]
 VENV_BIN = REPO / ".venv" / "bin"
@@ -77,7 +78,7 @@ class Seeded:
 
 def seed(url: str, *, n_workers: int, n_tasks: int, overlap: int = 3) -> Seeded:
     """1 requester, n_workers workers each with a token, one single-choice project, tasks."""
-    db = make_database(Settings(database_url=url))
+    db = build(Settings(database_url=url)).db
     with unit_of_work(db) as session:
         owner = accounts.create_user(
             session, UserCreate(username="req", password="bench-password", role=Role.requester)

@@ -19,9 +19,9 @@ import common
 from sqlalchemy import insert, text
 
 from crowdloop.config import Settings
-from crowdloop.storage.engine import make_database
 from crowdloop.storage.types import utcnow
 from crowdloop.storage.uow import unit_of_work
+from crowdloop.wiring import build
 from crowdloop.work import repository
 from crowdloop.work.models import Assignment
 
@@ -30,7 +30,7 @@ def mark_seen(url: str, project_id: int, worker_id: int, k: int, done: int) -> N
     """Give tasks done..k of the project to the worker as submitted answers."""
     if k <= done:
         return
-    db = make_database(Settings(database_url=url))
+    db = build(Settings(database_url=url)).db
     with db.engine.begin() as conn:
         ids = [
             r[0]
@@ -71,7 +71,7 @@ def mark_seen(url: str, project_id: int, worker_id: int, k: int, done: int) -> N
 
 
 def plan(url: str, project_id: int, worker_id: int) -> tuple[list[str], float]:
-    db = make_database(Settings(database_url=url))
+    db = build(Settings(database_url=url)).db
     with unit_of_work(db, write=False) as session:
         skip = not db.is_sqlite
         query: Any = None
@@ -154,7 +154,7 @@ def main() -> None:
 
 
 def _worker_id(url: str) -> int:
-    db = make_database(Settings(database_url=url))
+    db = build(Settings(database_url=url)).db
     with db.engine.connect() as conn:
         wid = int(conn.execute(text("SELECT id FROM users WHERE role = 'worker'")).scalar_one())
     db.dispose()

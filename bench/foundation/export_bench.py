@@ -22,7 +22,7 @@ import httpx
 from sqlalchemy import text
 
 from crowdloop.config import Settings
-from crowdloop.storage.engine import make_database
+from crowdloop.wiring import build
 
 SQLITE_SEED = [
     """WITH RECURSIVE s(x) AS (SELECT 0 UNION ALL SELECT x + 1 FROM s WHERE x + 1 < :n)
@@ -54,7 +54,7 @@ PG_SEED = [
 def seed_results(backend: str, n: int) -> common.Seeded:
     url = common.fresh_database(backend, name="export")
     seeded = common.seed(url, n_workers=3, n_tasks=0)
-    db = make_database(Settings(database_url=url))
+    db = build(Settings(database_url=url)).db
     with db.engine.begin() as conn:
         for sql in SQLITE_SEED if db.is_sqlite else PG_SEED:
             conn.execute(text(sql), {"p": seeded.project_id, "n": n})

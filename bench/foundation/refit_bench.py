@@ -17,13 +17,13 @@ import time
 from crowdloop.config import Settings
 from crowdloop.projects.models import Project
 from crowdloop.quality import inference
-from crowdloop.storage.engine import make_database
 from crowdloop.storage.uow import unit_of_work
+from crowdloop.wiring import build
 
 
 def main() -> None:
     url, project_id = sys.argv[1], int(sys.argv[2])
-    db = make_database(Settings(database_url=url, refit_interval_seconds=0, ai_interval_seconds=0))
+    db = build(Settings(database_url=url, refit_interval_seconds=0, ai_interval_seconds=0)).db
     base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     started = time.perf_counter()
     with unit_of_work(db, write=False) as session:

@@ -37,8 +37,9 @@ from crowdloop.demo.seed import INSTRUCTIONS, LABELS, demo_password, load_review
 from crowdloop.projects import service as projects
 from crowdloop.projects.schemas import ProjectCreate, TaskCreate
 from crowdloop.storage import migrate
-from crowdloop.storage.engine import Database, make_database
+from crowdloop.storage.engine import Database
 from crowdloop.storage.uow import unit_of_work
+from crowdloop.wiring import Platform, build
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -84,12 +85,12 @@ def _project(db: Database, settings: Settings, n_tasks: int) -> int:
         return project.id
 
 
-def _serve(settings: Settings, db: Database) -> tuple[uvicorn.Server, threading.Thread, str]:
+def _serve(settings: Settings, platform: Platform) -> tuple[uvicorn.Server, threading.Thread, str]:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = int(sock.getsockname()[1])
     config = uvicorn.Config(
-        create_app(settings, db=db), host="127.0.0.1", port=port, log_level="warning"
+        create_app(settings, platform=platform), host="127.0.0.1", port=port, log_level="warning"
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
@@ -140,10 +141,11 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(env="dev", database_url=f"sqlite:///{tmp}/render.db")
-        db = make_database(settings)
+        platform = build(settings)
+        db = platform.db
         migrate.upgrade(db.engine)
         project_id = _project(db, settings, args.answers + args.warmup + 20)
-        server, thread, base = _serve(settings, db)
+        server, thread, base = _serve(settings, platform)
         try:
             found: Any = _run(base, project_id, args.answers, args.warmup)
         finally:

@@ -8,7 +8,6 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from crowdloop import __version__, web
-from crowdloop.ai import jobs as ai_jobs
 from crowdloop.api import (
     accounts,
     ai,
@@ -22,33 +21,31 @@ from crowdloop.api import (
     work,
 )
 from crowdloop.config import Settings
-from crowdloop.quality import jobs as quality_jobs
-from crowdloop.storage.engine import Database, make_database
-from crowdloop.storage.periodic import PeriodicJob
+from crowdloop.jobs.consumer import start_embedded, stop_embedded
+from crowdloop.wiring import Platform, build
 
 API_PREFIX = "/api/v1"
 
 
-def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
-    """Build the ASGI app. Pass ``db`` to share an engine (tests); otherwise one is made."""
-    database = db or make_database(settings)
+def create_app(settings: Settings, *, platform: Platform | None = None) -> FastAPI:
+    """Build the ASGI app. Pass ``platform`` to share one (tests); otherwise one is built.
+
+    With ``jobs_embedded`` the job workers run as threads of this process (zero
+    configuration on SQLite); otherwise separate ``crowdloop worker`` processes run them.
+    """
+    wired = platform or build(settings)
+    database = wired.db
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        jobs = [
-            PeriodicJob(database, interval, job, name=name)
-            for interval, job, name in (
-                (settings.refit_interval_seconds, quality_jobs.refit_due, "re-inference"),
-                (settings.ai_interval_seconds, ai_jobs.run_due, "ai"),
-            )
-            if interval > 0
-        ]
-        for job in jobs:
-            job.start()
+        consumer = None
+        if settings.jobs_embedded:
+            wired.jobs.record_signals()
+            consumer = start_embedded(wired.jobs.huey, settings.jobs_workers)
         yield
-        for job in jobs:
-            job.stop()
-        if db is None:
+        if consumer is not None:
+            stop_embedded(consumer)
+        if platform is None:
             database.dispose()
 
     app = FastAPI(
@@ -62,6 +59,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.db = database
+    app.state.platform = wired
     errors.install(app)
     for module in (accounts, projects, work, results, transfer, quality, ai, files, allocation):
         app.include_router(module.router, prefix=API_PREFIX)

@@ -36,6 +36,22 @@ class Settings(BaseSettings):
         ge=0,
         description="How often the server audits and retrains AI-enabled projects; 0 = off.",
     )
+    redis_url: str = Field(
+        "",
+        description="redis://HOST:PORT/DB: keep the job queue in Redis and send live updates "
+        "through Redis pub/sub; empty = the database's own (SQLite file or PostgreSQL).",
+    )
+    jobs_embedded: bool = Field(
+        True,
+        description="Run job workers inside `crowdloop serve`; turn off when separate "
+        "`crowdloop worker` processes run the jobs.",
+    )
+    jobs_workers: int = Field(2, ge=1, le=64, description="Job worker threads per process.")
+    webhooks_allow_private: bool = Field(
+        False,
+        description="Allow webhook URLs on loopback or private addresses (tests, a receiver "
+        "on the same host or LAN); off by default against server-side request forgery.",
+    )
     max_upload_mb: int = Field(2048, ge=1, description="Largest accepted import upload, MiB.")
 
     @model_validator(mode="after")

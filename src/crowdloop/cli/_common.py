@@ -23,8 +23,9 @@ from typer.core import TyperGroup
 from crowdloop.accounts.models import Role, User
 from crowdloop.config import Settings
 from crowdloop.errors import CrowdloopError, InvalidInput
-from crowdloop.storage.engine import Database, make_database
+from crowdloop.storage.engine import Database
 from crowdloop.storage.uow import unit_of_work
+from crowdloop.wiring import Platform, build
 
 
 @dataclass
@@ -33,7 +34,7 @@ class CliState:
 
     database_url: str | None = None
     _settings: Settings | None = field(default=None, repr=False)
-    _db: Database | None = field(default=None, repr=False)
+    _platform: Platform | None = field(default=None, repr=False)
 
     @property
     def settings(self) -> Settings:
@@ -48,15 +49,21 @@ class CliState:
         return self._settings
 
     @property
+    def platform(self) -> Platform:
+        """The database with its event bus and the job registry, built on first use."""
+        if self._platform is None:
+            self._platform = build(self.settings)
+        return self._platform
+
+    @property
     def db(self) -> Database:
-        if self._db is None:
-            self._db = make_database(self.settings)
-        return self._db
+        return self.platform.db
 
     def close(self) -> None:
-        if self._db is not None:
-            self._db.dispose()
-            self._db = None
+        if self._platform is not None:
+            self._platform.db.dispose()
+            self._platform.jobs.huey.storage.close()
+            self._platform = None
 
 
 def state(ctx: typer.Context) -> CliState:

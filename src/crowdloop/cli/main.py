@@ -13,6 +13,7 @@ from crowdloop.cli import (
     assign,
     db,
     demo,
+    jobs,
     projects,
     quality,
     replay,
@@ -75,6 +76,7 @@ assign.register(app)
 replay.register(app)
 simulate.register(app)
 simulate_ai.register(app)
+jobs.register(app)
 app.add_typer(db.app, name="db")
 app.add_typer(users.users_app, name="users")
 app.add_typer(users.tokens_app, name="tokens")

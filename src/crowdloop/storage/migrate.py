@@ -44,10 +44,14 @@ def current_revision(engine: Engine) -> str | None:
 # Indexes written by hand in migrations because autogenerate cannot compare them
 # (expression indexes such as "priority DESC").
 HAND_WRITTEN_INDEXES = frozenset({"ix_tasks_pick"})
+JOB_QUEUE_TABLE_PREFIX = "huey_"
 
 
 def include_object(
     _obj: object, name: str | None, type_: str, _reflected: bool, _compare_to: object
 ) -> bool:
-    """Alembic autogenerate filter: skip the hand-written indexes."""
+    """Alembic autogenerate filter: skip the hand-written indexes, and the job queue's own
+    tables (huey creates ``huey_*`` itself when the queue lives in PostgreSQL)."""
+    if type_ == "table" and name is not None and name.startswith(JOB_QUEUE_TABLE_PREFIX):
+        return False
     return not (type_ == "index" and name in HAND_WRITTEN_INDEXES)

@@ -2,18 +2,24 @@
 
 from crowdloop.accounts import models as accounts_models
 from crowdloop.ai import models as ai_models
+from crowdloop.events import models as events_models
 from crowdloop.files import models as files_models
+from crowdloop.jobs import models as jobs_models
 from crowdloop.projects import models as projects_models
 from crowdloop.quality import models as quality_models
 from crowdloop.storage.base import Base
+from crowdloop.webhooks import models as webhooks_models
 from crowdloop.work import models as work_models
 
 __all__ = [
     "Base",
     "accounts_models",
     "ai_models",
+    "events_models",
     "files_models",
+    "jobs_models",
     "projects_models",
     "quality_models",
+    "webhooks_models",
     "work_models",
 ]

@@ -8,8 +8,6 @@ Guarantees, enforced by the database rather than by locks in Python:
 
 from __future__ import annotations
 
-import time
-import weakref
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -21,6 +19,8 @@ from crowdloop.accounts.models import User
 from crowdloop.ai import service as ai
 from crowdloop.algorithms.allocation.overlap import OverlapPolicy
 from crowdloop.errors import Conflict, Gone, NoTaskAvailable, NotFound, PermissionDenied
+from crowdloop.events.service import publish
+from crowdloop.events.types import EventType
 from crowdloop.files import service as files
 from crowdloop.projects import access
 from crowdloop.projects.answer_schema import parse_schema
@@ -34,9 +34,6 @@ from crowdloop.work.models import Assignment, AssignmentStatus
 from crowdloop.work.schemas import AssignmentRead
 
 EXPIRE_BATCH = 200
-SWEEP_SECONDS = 1.0
-# Per engine and project: when this process last swept expired leases.
-_last_sweep: weakref.WeakKeyDictionary[Any, dict[int, float]] = weakref.WeakKeyDictionary()
 
 
 def next_assignment(
@@ -51,7 +48,6 @@ def next_assignment(
         assert current is not None
         return current
     quality.check_not_blocked(session, project, worker.id, now)
-    _sweep(session, project, now)
     if project.deadline is not None and project.deadline <= now:
         raise NoTaskAvailable(f"project {project.id} is past its deadline")
     # The newest assignment's id varies per request: it seeds the control draw, and its
@@ -64,11 +60,25 @@ def next_assignment(
     if assignment is None:
         assignment = claiming.claim_first(session, worker, project, now=now, position=position)
     if assignment is None and expire_leases(session, project, now=now):
-        # The throttled sweep may not have run yet: lapsed leases are work to hand out.
+        # The background sweep may not have run yet: lapsed leases are work to hand out.
         assignment = claiming.claim_first(session, worker, project, now=now, position=position)
     if assignment is None:
         raise NoTaskAvailable(f"no task is available for you in project {project.id} right now")
+    _announce(session, EventType.assignment_leased, assignment)
     return assignment
+
+
+def _announce(session: Session, event_type: EventType, assignment: Any, **extra: Any) -> None:
+    publish(
+        session,
+        event_type,
+        project_id=int(assignment.project_id),
+        actor_id=int(assignment.worker_id),
+        assignment_id=int(assignment.id),
+        task_id=int(assignment.task_id),
+        worker_id=int(assignment.worker_id),
+        **extra,
+    )
 
 
 def next_or_none(
@@ -139,8 +149,9 @@ def submit(
     if state is None:
         state = quality_inference.TaskState(None, 0.0, 0.0)
     repository.count_answer(session, assignment.task_id, state.answer, state.confidence)
-    _apply_dynamic_overlap(session, project, assignment.task_id, state.stop_confidence)
     _mirror(assignment, status=AssignmentStatus.submitted, finished_at=now, answer=value)
+    _announce(session, EventType.answer_submitted, assignment)
+    _apply_dynamic_overlap(session, project, assignment.task_id, state)
     task = session.get(Task, assignment.task_id)
     assert task is not None
     feedback = quality.on_submit(session, project, task, assignment, now)
@@ -167,29 +178,48 @@ def give_back(
         assert project is not None
         quality.on_skip(session, project, worker.id, now)
     _mirror(assignment, status=status, finished_at=now, answer=None)
+    kind = (
+        EventType.assignment_skipped
+        if status == AssignmentStatus.skipped
+        else (EventType.assignment_released)
+    )
+    _announce(session, kind, assignment)
     return assignment
 
 
 def _apply_dynamic_overlap(
-    session: Session, project: Project, task_id: int, confidence: float
+    session: Session, project: Project, task_id: int, state: quality_inference.TaskState
 ) -> None:
+    """Close a settled task, or give a contested one another slot; announce completion."""
     dynamic = quality_inference.config_of(project).dynamic_overlap
-    if dynamic is None:
-        return
     task = session.get(Task, task_id)
     assert task is not None
     session.refresh(task, ["n_answers", "n_active", "slots", "overlap", "is_control"])
     if task.is_control:
         return
-    policy = OverlapPolicy(
-        min_answers=dynamic.min_answers,
-        max_answers=dynamic.max_answers,
-        target_confidence=ai.answer_target(project, task_id, dynamic.target_confidence),
-    )
-    if bool(policy.is_done([task.n_answers], [confidence])[0]):
-        repository.close_task(session, task_id)
+    if dynamic is None:
+        done = task.n_answers >= task.overlap
     else:
-        repository.extend_task(session, task_id, dynamic.max_answers)
+        policy = OverlapPolicy(
+            min_answers=dynamic.min_answers,
+            max_answers=dynamic.max_answers,
+            target_confidence=ai.answer_target(project, task_id, dynamic.target_confidence),
+        )
+        done = bool(policy.is_done([task.n_answers], [state.stop_confidence])[0])
+        if done:
+            repository.close_task(session, task_id)
+        else:
+            repository.extend_task(session, task_id, dynamic.max_answers)
+    if done:
+        publish(
+            session,
+            EventType.task_completed,
+            project_id=project.id,
+            task_id=task_id,
+            answer=state.answer,
+            confidence=round(state.confidence, 6),
+            n_answers=task.n_answers,
+        )
 
 
 def _mirror(assignment: Assignment, **values: Any) -> None:
@@ -211,16 +241,14 @@ def _expire_one(session: Session, project_id: int, lease: Any, now: datetime) ->
     if not repository.finish(session, lease.id, AssignmentStatus.expired, now=now):
         return False
     _return(session, project_id, lease.task_id, lease.reward_cents)
+    publish(
+        session,
+        EventType.assignment_expired,
+        project_id=project_id,
+        assignment_id=int(lease.id),
+        task_id=int(lease.task_id),
+    )
     return True
-
-
-def _sweep(session: Session, project: Project, now: datetime) -> None:
-    """Expire lapsed leases, at most once a second per project in this process."""
-    swept = _last_sweep.setdefault(session.get_bind(), {})
-    tick = time.monotonic()
-    if tick - swept.get(project.id, -SWEEP_SECONDS) >= SWEEP_SECONDS:
-        swept[project.id] = tick
-        expire_leases(session, project, now=now)
 
 
 def expire_leases(session: Session, project: Project, *, now: datetime | None = None) -> int:

@@ -23,7 +23,8 @@ import uvicorn
 from crowdloop.app import create_app
 from crowdloop.config import Settings
 from crowdloop.storage import migrate
-from crowdloop.storage.engine import Database, make_database, make_engine
+from crowdloop.storage.engine import Database, make_engine
+from crowdloop.wiring import build
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -60,11 +61,13 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         database_url=f"sqlite:///{path}",
         refit_interval_seconds=0,
         ai_interval_seconds=0,
+        jobs_embedded=False,
     )
-    db = make_database(settings)
+    platform = build(settings)
+    db = platform.db
     port = _free_port()
     config = uvicorn.Config(
-        create_app(settings, db=db),
+        create_app(settings, platform=platform),
         host="127.0.0.1",
         port=port,
         log_level="warning",

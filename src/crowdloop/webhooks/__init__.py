@@ -1,0 +1,1 @@
+"""Webhooks: signed deliveries of domain events to requesters' endpoints (Standard Webhooks)."""

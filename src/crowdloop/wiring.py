@@ -1,0 +1,90 @@
+"""Wiring: the one place that knows every domain. Builds the event bus (who reacts to
+what), the job registry (what runs in the background, and when) and attaches both to the
+database. ``create_app``, the CLI and the tests call :func:`build`; domains never import
+this module, so publishing a fact never imports the domains that react to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from crowdloop.ai import jobs as ai_jobs
+from crowdloop.config import Settings
+from crowdloop.events import service as events
+from crowdloop.events.bus import Bus
+from crowdloop.jobs.queue import make_huey
+from crowdloop.jobs.service import Jobs, JobSpec, interval_minutes
+from crowdloop.quality import jobs as quality_jobs
+from crowdloop.storage.engine import Database, make_database
+from crowdloop.work import jobs as work_jobs
+
+RELAY = "events.relay"
+WAKE_KEY = "crowdloop:relay-wanted"
+
+
+@dataclass
+class Platform:
+    """What an entry point runs on: settings, database, bus and jobs, built once."""
+
+    settings: Settings
+    db: Database
+    bus: Bus
+    jobs: Jobs
+
+    def wake_relay(self) -> None:
+        """After a commit that published: enqueue the relay unless one is already queued
+        and has not started reading (the relay clears the flag before it reads)."""
+        if self.jobs.huey.put_if_empty(WAKE_KEY, 1):
+            self.jobs.enqueue(RELAY)
+
+    def relay(self) -> dict[str, Any]:
+        self.jobs.huey.delete(WAKE_KEY)
+        return events.relay(self.db, self.bus).model_dump()
+
+
+def build_bus() -> Bus:
+    """Every domain's reactions and subscribers."""
+    return Bus()
+
+
+def job_specs(platform: Platform) -> list[JobSpec]:
+    settings, db = platform.settings, platform.db
+    specs = [
+        JobSpec(RELAY, platform.relay),
+        # The relay's safety net: events whose wake-up was lost (a killed process) and
+        # retries that came due are picked up within a minute.
+        JobSpec("events.sweep", platform.relay, every_minutes=1),
+        JobSpec("work.expire_leases", _bound(work_jobs.expire_all, db), every_minutes=1),
+    ]
+    periodic: list[tuple[str, float, Callable[[Database], object]]] = [
+        ("quality.refit", settings.refit_interval_seconds, quality_jobs.refit_due),
+        ("ai.cycle", settings.ai_interval_seconds, ai_jobs.run_due),
+    ]
+    for name, seconds, run in periodic:
+        minutes = interval_minutes(seconds)
+        if minutes is not None:
+            specs.append(JobSpec(name, _bound(run, db), retries=0, every_minutes=minutes))
+    return specs
+
+
+def _bound(run: Callable[[Database], object], db: Database) -> Callable[[], object]:
+    def job() -> object:
+        result = run(db)
+        return result if isinstance(result, int | str | None) else None
+
+    job.__name__ = getattr(run, "__name__", "job")
+    return job
+
+
+def build(settings: Settings, *, db: Database | None = None) -> Platform:
+    """The platform for these settings; pass ``db`` to share an engine (tests)."""
+    database = db or make_database(settings)
+    bus = build_bus()
+    bus.attach(database)
+    platform = Platform(settings, database, bus, Jobs(make_huey(settings), database))
+    for spec in job_specs(platform):
+        platform.jobs.register(spec)
+    bus.on_commit(platform.wake_relay)
+    return platform
