@@ -98,8 +98,8 @@ def platform(settings: Settings) -> Iterator[Platform]:
     yield wired
     if wired.db.engine.dialect.name == "postgresql":
         _truncate(wired.db)
-        wired.jobs.huey.flush()
-    wired.jobs.huey.storage.close()
+        wired.jobs.flush()
+    wired.jobs.close()
     wired.db.dispose()
 
 

@@ -47,6 +47,12 @@ class Settings(BaseSettings):
         "`crowdloop worker` processes run the jobs.",
     )
     jobs_workers: int = Field(2, ge=1, le=64, description="Job worker threads per process.")
+    job_lease_seconds: int = Field(
+        300,
+        ge=1,
+        description="How long a job worker owns an event handling or a webhook delivery; "
+        "after that (the worker was killed) another worker takes it over.",
+    )
     webhooks_allow_private: bool = Field(
         False,
         description="Allow webhook URLs on loopback or private addresses (tests, a receiver "

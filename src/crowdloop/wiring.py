@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from crowdloop.ai import jobs as ai_jobs
@@ -41,7 +42,8 @@ class Platform:
 
     def relay(self) -> dict[str, Any]:
         self.jobs.huey.delete(WAKE_KEY)
-        return events.relay(self.db, self.bus).model_dump()
+        lease = timedelta(seconds=self.settings.job_lease_seconds)
+        return events.relay(self.db, self.bus, lease=lease).model_dump()
 
 
 def build_bus() -> Bus:
@@ -83,7 +85,7 @@ def build(settings: Settings, *, db: Database | None = None) -> Platform:
     database = db or make_database(settings)
     bus = build_bus()
     bus.attach(database)
-    platform = Platform(settings, database, bus, Jobs(make_huey(settings), database))
+    platform = Platform(settings, database, bus, Jobs(lambda: make_huey(settings), database))
     for spec in job_specs(platform):
         platform.jobs.register(spec)
     bus.on_commit(platform.wake_relay)

@@ -40,7 +40,7 @@ class TestDemo:
         counts = _counts(db)
         assert counts[:3] == (6, 6, 1)
         assert counts[3] > 0
-        with unit_of_work(db, write=False) as session:
+        with unit_of_work(db) as session:  # a write unit: next publishes; rolled back below
             # The printed tokens and passwords work.
             assert accounts.user_for_token(session, "cl_demo_requester").role == Role.requester
             accounts.authenticate(session, "demo-admin", "demo-admin-password")

@@ -62,7 +62,7 @@ class CliState:
     def close(self) -> None:
         if self._platform is not None:
             self._platform.db.dispose()
-            self._platform.jobs.huey.storage.close()
+            self._platform.jobs.close()
             self._platform = None
 
 

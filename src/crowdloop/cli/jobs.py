@@ -29,9 +29,7 @@ def worker(
     cli = state(ctx)
     ensure_schema(cli.db.engine, upgrade=cli.settings.is_sqlite)
     cli.platform.jobs.record_signals()
-    info(
-        f"crowdloop worker: {threads} thread(s), jobs: {', '.join(sorted(cli.platform.jobs.tasks))}"
-    )
+    info(f"crowdloop worker: {threads} thread(s), jobs: {', '.join(cli.platform.jobs.names)}")
     run_standalone(cli.platform.jobs.huey, threads)
 
 

@@ -96,7 +96,7 @@ class Bus:
             for callback in self.committed:
                 try:
                     callback()
-                except Exception:  # noqa: BLE001 - never fail a request after its commit
+                except Exception:  # never fail a request after its commit
                     log.exception("after-commit callback %r failed", callback)
 
 

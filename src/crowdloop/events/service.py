@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -22,7 +22,7 @@ from crowdloop.storage.uow import unit_of_work
 
 log = logging.getLogger(__name__)
 # A handling taken by a worker is its own for this long; after that (the worker died) it
-# is due again. Subscribers must finish well within it.
+# is due again. Subscribers must finish well within it (settings.job_lease_seconds).
 HANDLING_LEASE = timedelta(minutes=5)
 FIRST_RETRY_SECONDS = 5.0
 MAX_RETRY_SECONDS = 3600.0
@@ -94,13 +94,13 @@ def dispatch(db: Database, bus: Bus, *, limit: int = 500) -> int:
             return total
 
 
-def _claim(db: Database, limit: int) -> list[int]:
+def _claim(db: Database, limit: int, lease: timedelta) -> list[int]:
     with unit_of_work(db) as session:
         now = utcnow()
         rows = repository.due_handlings(session, now, limit)
         for row in rows:
             row.status = HandlingStatus.running
-            row.locked_until = now + HANDLING_LEASE
+            row.locked_until = now + lease
         return [row.id for row in rows]
 
 
@@ -140,10 +140,12 @@ def _record_failure(db: Database, bus: Bus, handling_id: int, error: str) -> Han
         return handling.status
 
 
-def handle_due(db: Database, bus: Bus, *, limit: int = 200) -> RelayReport:
+def handle_due(
+    db: Database, bus: Bus, *, limit: int = 200, lease: timedelta = HANDLING_LEASE
+) -> RelayReport:
     """Run every due handling once: done, rescheduled with backoff, or parked as failed."""
     report = RelayReport()
-    for handling_id in _claim(db, limit):
+    for handling_id in _claim(db, limit, lease):
         try:
             _run_one(db, bus, handling_id)
         except Exception as exc:
@@ -158,10 +160,10 @@ def handle_due(db: Database, bus: Bus, *, limit: int = 200) -> RelayReport:
     return report
 
 
-def relay(db: Database, bus: Bus) -> RelayReport:
+def relay(db: Database, bus: Bus, *, lease: timedelta = HANDLING_LEASE) -> RelayReport:
     """Dispatch new events, then run what is due; the job the worker runs on each wake."""
     dispatched = dispatch(db, bus)
-    report = handle_due(db, bus)
+    report = handle_due(db, bus, lease=lease)
     report.dispatched = dispatched
     return report
 
@@ -218,10 +220,6 @@ def events_after(
 
 def last_event_id(session: Session) -> int:
     return repository.last_event_id(session)
-
-
-def handling_ready_at(now: datetime, attempts: int) -> datetime:
-    return now + retry_delay(attempts)
 
 
 __all__ = ["Subscriber", "dispatch", "handle_due", "publish", "relay", "retry"]

@@ -10,8 +10,9 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -54,29 +55,52 @@ def interval_minutes(seconds: float) -> int | None:
     return max(1, round(seconds / 60))
 
 
-@dataclass
 class Jobs:
-    """The registered jobs of one process, over one huey instance."""
+    """The registered jobs of one process. The huey instance is made on first use, so a
+    command that never touches the queue never connects to it."""
 
-    huey: Any
-    db: Database
-    tasks: dict[str, Any] = field(default_factory=dict)
+    def __init__(self, make_huey: Callable[[], Any], db: Database) -> None:
+        self.db = db
+        self._make_huey = make_huey
+        self._specs: list[JobSpec] = []
+        self._huey: Any = None
+        self._tasks: dict[str, Any] = {}
+        self._recording = False
+        self._lock = threading.Lock()
 
     def register(self, spec: JobSpec) -> None:
-        if spec.name in self.tasks:
+        if any(s.name == spec.name for s in self._specs):
             raise ValueError(f"job {spec.name!r} is registered twice")
-        options = {
-            "retries": spec.retries,
-            "retry_delay": spec.retry_delay,
-            "retry_backoff": 2,
-            "name": spec.name,
-        }
-        if spec.every_minutes is None:
-            self.tasks[spec.name] = self.huey.task(**options)(spec.run)
-        else:
-            self.tasks[spec.name] = self.huey.periodic_task(every(spec.every_minutes), **options)(
-                spec.run
-            )
+        if self._huey is not None:
+            raise RuntimeError("jobs must be registered before the queue is first used")
+        self._specs.append(spec)
+
+    @property
+    def names(self) -> list[str]:
+        return sorted(s.name for s in self._specs)
+
+    @property
+    def huey(self) -> Any:
+        with self._lock:
+            if self._huey is None:
+                huey = self._make_huey()
+                self._tasks = {spec.name: _register(huey, spec) for spec in self._specs}
+                self._huey = huey
+            return self._huey
+
+    @property
+    def tasks(self) -> dict[str, Any]:
+        _ = self.huey
+        return self._tasks
+
+    def close(self) -> None:
+        if self._huey is not None:
+            self._huey.storage.close()
+
+    def flush(self) -> None:
+        """Drop every queued and scheduled job (tests, a reset); nothing if never used."""
+        if self._huey is not None:
+            self._huey.flush()
 
     def enqueue(self, name: str, *args: Any) -> str:
         task = self.tasks.get(name)
@@ -88,6 +112,9 @@ class Jobs:
 
     def record_signals(self) -> None:
         """Keep ``job_runs`` from huey's signals (run in the worker processes)."""
+        if self._recording:
+            return
+        self._recording = True
         self.huey.signal(signals.SIGNAL_EXECUTING)(self._executing)
         self.huey.signal(signals.SIGNAL_COMPLETE, signals.SIGNAL_LOCKED, signals.SIGNAL_REVOKED)(
             self._finished
@@ -123,6 +150,18 @@ class Jobs:
             run.status, run.updated_at = status, utcnow()
             if error is not None:
                 run.error = error[:ERROR_CHARS]
+
+
+def _register(huey: Any, spec: JobSpec) -> Any:
+    options = {
+        "retries": spec.retries,
+        "retry_delay": spec.retry_delay,
+        "retry_backoff": 2,
+        "name": spec.name,
+    }
+    if spec.every_minutes is None:
+        return huey.task(**options)(spec.run)
+    return huey.periodic_task(every(spec.every_minutes), **options)(spec.run)
 
 
 def overview(session: Session, jobs: Jobs, *, limit: int = 100) -> JobsOverview:
