@@ -12,7 +12,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -20,6 +20,7 @@ from crowdloop.ai import acceptance, repository, service, training
 from crowdloop.ai.models import ModelVersion
 from crowdloop.errors import CrowdloopError
 from crowdloop.projects.models import Project, ProjectStatus
+from crowdloop.storage.dialect import session_advisory_lock
 from crowdloop.storage.engine import Database
 from crowdloop.storage.uow import unit_of_work
 
@@ -34,19 +35,8 @@ def project_lock(db: Database, project_id: int) -> Iterator[bool]:
     """On PostgreSQL, a session advisory lock held for a whole cycle (several units of
     work), so two server processes never train the same project at once; True if ours.
     SQLite serialises writers itself and runs one server process: always True."""
-    if db.engine.dialect.name != "postgresql":
-        yield True
-        return
-    with db.engine.connect() as conn:
-        args = {"ns": repository.TRAINING_LOCK, "id": project_id}
-        got = bool(conn.execute(text("SELECT pg_try_advisory_lock(:ns, :id)"), args).scalar())
-        conn.commit()
-        try:
-            yield got
-        finally:
-            if got:
-                conn.execute(text("SELECT pg_advisory_unlock(:ns, :id)"), args)
-                conn.commit()
+    with session_advisory_lock(db.engine, repository.TRAINING_LOCK, project_id) as got:
+        yield got
 
 
 def enabled_projects(session: Session) -> list[int]:

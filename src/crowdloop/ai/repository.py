@@ -8,12 +8,13 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import Row, delete, func, insert, null, or_, select, text, update
+from sqlalchemy import Row, delete, func, insert, null, or_, select, update
 from sqlalchemy.orm import Session
 
 from crowdloop.ai.models import CachedEmbedding, ModelStatus, ModelVersion, Prediction, TaskMark
 from crowdloop.ai.models import TaskRole as Role
 from crowdloop.projects.models import Task
+from crowdloop.storage.dialect import try_advisory_xact_lock
 
 MIN_TRAIN_CONFIDENCE = 0.5  # inferred results below this are not used for training
 TRAINING_LOCK = 7_302  # advisory-lock namespace of AI training (quality re-fits use 7_301)
@@ -22,13 +23,7 @@ TRAINING_LOCK = 7_302  # advisory-lock namespace of AI training (quality re-fits
 def try_training_lock(session: Session, project_id: int) -> bool:
     """PostgreSQL: take the project's training lock for this transaction, False when the
     background job (or another request) holds it. SQLite serialises writers: True."""
-    if session.get_bind().dialect.name != "postgresql":
-        return True
-    got = session.execute(
-        text("SELECT pg_try_advisory_xact_lock(:ns, :id)"),
-        {"ns": TRAINING_LOCK, "id": project_id},
-    ).scalar()
-    return bool(got)
+    return try_advisory_xact_lock(session, TRAINING_LOCK, project_id)
 
 
 def latest_version(session: Session, project_id: int, *, ready: bool = True) -> ModelVersion | None:

@@ -21,9 +21,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from crowdloop.storage.dialect import notify
 from crowdloop.storage.engine import Database
 
 log = logging.getLogger(__name__)
@@ -120,12 +121,8 @@ def _notify_listeners(session: Session) -> None:
     rollback), so live pages in every process wake within a second. The payload names
     the projects; listeners read the rows themselves (NOTIFY payloads are small)."""
     projects = session.info.get(PUBLISHED_KEY)
-    if not projects or session.get_bind().dialect.name != "postgresql":
-        return
-    names = ",".join(sorted(str(p) for p in projects if p is not None))
-    session.execute(
-        text("SELECT pg_notify(:channel, :payload)"), {"channel": NOTIFY_CHANNEL, "payload": names}
-    )
+    if projects:
+        notify(session, NOTIFY_CHANNEL, ",".join(sorted(str(p) for p in projects if p is not None)))
 
 
 def _forget(session: Session) -> None:

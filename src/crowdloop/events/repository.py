@@ -6,10 +6,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, and_, insert, or_, select, update
+from sqlalchemy import Table, and_, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from crowdloop.events.models import Event, EventHandling, HandlingStatus
+from crowdloop.storage.dialect import skip_locked
 
 EVENTS = cast(Table, Event.__table__)
 HANDLINGS = cast(Table, EventHandling.__table__)
@@ -20,16 +21,9 @@ def insert_event(session: Session, values: dict[str, Any]) -> int:
     return int(session.execute(insert(EVENTS).values(values).returning(EVENTS.c.id)).scalar_one())
 
 
-def _skip_locked(session: Session, query: Select[Any]) -> Select[Any]:
-    """Several relays on PostgreSQL take disjoint rows; SQLite has one writer anyway."""
-    if session.get_bind().dialect.name == "postgresql":
-        return query.with_for_update(skip_locked=True)
-    return query
-
-
 def undispatched(session: Session, limit: int) -> Sequence[Event]:
     query = select(Event).where(Event.dispatched_at.is_(None)).order_by(Event.id).limit(limit)
-    return session.scalars(_skip_locked(session, query)).all()
+    return session.scalars(skip_locked(session, query)).all()
 
 
 def mark_dispatched(session: Session, ids: list[int], now: datetime) -> None:
@@ -60,7 +54,7 @@ def due_handlings(session: Session, now: datetime, limit: int) -> Sequence[Event
         .order_by(EventHandling.next_attempt_at, EventHandling.id)
         .limit(limit)
     )
-    return session.scalars(_skip_locked(session, query)).all()
+    return session.scalars(skip_locked(session, query)).all()
 
 
 def list_handlings(

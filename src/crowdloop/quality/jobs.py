@@ -10,18 +10,19 @@ from __future__ import annotations
 import time
 from datetime import datetime
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crowdloop.projects.models import Project, ProjectStatus
 from crowdloop.quality import inference, repository, service
 from crowdloop.quality.schemas import RefitReport
+from crowdloop.storage.dialect import try_advisory_xact_lock
 from crowdloop.storage.engine import Database
 from crowdloop.storage.types import utcnow
 from crowdloop.storage.uow import unit_of_work
 
 REFITTABLE = ("single_choice", "rating")
-ADVISORY_NAMESPACE = 7_301  # arbitrary, keeps our advisory locks apart from others'
+LOCK_NAMESPACE = 7_301  # arbitrary, keeps our advisory locks apart from others'
 REST_FACTOR = 10
 
 
@@ -49,16 +50,6 @@ def _rested(state: dict[str, object], now: datetime) -> bool:
     return (now - datetime.fromisoformat(fitted_at)).total_seconds() >= REST_FACTOR * seconds
 
 
-def _locked(session: Session, project_id: int) -> bool:
-    if session.get_bind().dialect.name != "postgresql":
-        return True
-    got = session.execute(
-        text("SELECT pg_try_advisory_xact_lock(:ns, :id)"),
-        {"ns": ADVISORY_NAMESPACE, "id": project_id},
-    ).scalar()
-    return bool(got)
-
-
 def refit_due(db: Database) -> list[RefitReport]:
     """Re-fit every project with new answers; one unit of work per project."""
     with unit_of_work(db, write=False) as session:
@@ -76,7 +67,8 @@ def refit_due(db: Database) -> list[RefitReport]:
             fit.state["fit_seconds"] = round(time.perf_counter() - started, 3)
         with unit_of_work(db) as session:
             project = session.get(Project, project_id)
-            if project is None or not _locked(session, project_id):
+            # Another process re-fitting this project now skips it (PostgreSQL).
+            if project is None or not try_advisory_xact_lock(session, LOCK_NAMESPACE, project_id):
                 continue
             inference.store(session, project, fit)
             service.evaluate_all(session, project)

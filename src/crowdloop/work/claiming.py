@@ -21,6 +21,7 @@ from crowdloop.projects.models import Project
 from crowdloop.quality import inference as quality_inference
 from crowdloop.quality import service as quality
 from crowdloop.quality.models import WorkerQuality
+from crowdloop.storage.dialect import is_postgresql
 from crowdloop.work import repository
 from crowdloop.work.models import Assignment, AssignmentStatus
 
@@ -95,7 +96,7 @@ def claim_first(
     # PostgreSQL: first pass skips rows other transactions are claiming (no queueing on a
     # hot row); if that finds nothing, a second pass waits for them, so a worker is never
     # told "no task" just because the open tasks were momentarily locked.
-    if session.get_bind().dialect.name == "postgresql":
+    if is_postgresql(session):
         found = _scan(session, worker, project, pick, _Pass(now, True, position))
         if found is not None:
             return found
@@ -241,7 +242,7 @@ def claim_many(
 def _claim_slots(session: Session, task_ids: list[int]) -> list[bool]:
     """One slot per entry (ids may repeat). PostgreSQL: grouped per task in one statement,
     then slot by slot only for tasks that no longer had enough; SQLite: slot by slot."""
-    if session.get_bind().dialect.name != "postgresql":
+    if not is_postgresql(session):
         return repository.claim_slots(session, task_ids)
     got = repository.claim_slots_grouped(session, dict(Counter(task_ids)))
     rest = [tid for tid in task_ids if tid not in got]
