@@ -35,6 +35,7 @@ from crowdloop.ai import jobs
 from crowdloop.ai import service as ai
 from crowdloop.ai.models import TaskMark, TaskRole
 from crowdloop.ai.schemas import AiConfigUpdate
+from crowdloop.allocation import policy
 from crowdloop.config import Settings
 from crowdloop.errors import Conflict, NoTaskAvailable
 from crowdloop.projects import service as projects
@@ -135,7 +136,7 @@ def phase(
                 assert project is not None
                 assert worker is not None
                 try:
-                    job = work.next_assignment(session, worker, project)
+                    job = policy.next_assignment(session, worker, project)
                 except NoTaskAvailable:
                     idle.add(w)
                     continue

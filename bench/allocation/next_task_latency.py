@@ -5,7 +5,7 @@
 
 Seeding reuses bench/foundation/common.py (fast Core insert). Half of the workers get a
 fitted confusion row so both scoring paths run. In-process: each request is one unit of
-work (load worker and project, ``service.next_assignment``, commit), timed end to end; the
+work (load worker and project, ``allocation.policy.next_assignment``, commit), timed end to end; the
 answer is then submitted untimed, so every request takes the normal path (no live lease,
 candidate window, M(t, u) ordering, slot claim). Each policy (value, priority) runs on the
 same database one after the other. ``--http`` also times ``POST /projects/{id}/next`` on a
@@ -30,6 +30,7 @@ import common
 
 from crowdloop.accounts.models import User
 from crowdloop.algorithms.skills.from_confusion import one_coin_confusion
+from crowdloop.allocation import policy as allocation_policy
 from crowdloop.config import Settings
 from crowdloop.projects.models import Project
 from crowdloop.quality.models import WorkerQuality
@@ -78,7 +79,7 @@ def _one(db: Database, project_id: int, worker_id: int) -> tuple[float, int]:
         project = session.get(Project, project_id)
         assert worker is not None
         assert project is not None
-        job_id = service.next_assignment(session, worker, project).id
+        job_id = allocation_policy.next_assignment(session, worker, project).id
     return (time.perf_counter() - t0) * 1000, job_id
 
 

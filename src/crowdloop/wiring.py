@@ -15,9 +15,11 @@ from crowdloop.ai import jobs as ai_jobs
 from crowdloop.config import Settings
 from crowdloop.events import service as events
 from crowdloop.events.bus import Bus
+from crowdloop.events.types import EventType
 from crowdloop.jobs.queue import make_huey
 from crowdloop.jobs.service import Jobs, JobSpec, interval_minutes
 from crowdloop.quality import jobs as quality_jobs
+from crowdloop.quality import reactions as quality_reactions
 from crowdloop.storage.engine import Database, make_database
 from crowdloop.work import jobs as work_jobs
 
@@ -48,7 +50,11 @@ class Platform:
 
 def build_bus() -> Bus:
     """Every domain's reactions and subscribers."""
-    return Bus()
+    bus = Bus()
+    # The labelling loop's own bookkeeping, in the publishing transaction (decision 0014).
+    bus.react(EventType.answer_submitted, quality_reactions.on_answer)
+    bus.react(EventType.assignment_skipped, quality_reactions.on_skip)
+    return bus
 
 
 def job_specs(platform: Platform) -> list[JobSpec]:

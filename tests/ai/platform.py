@@ -9,6 +9,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from crowdloop.accounts.models import Role, User
+from crowdloop.allocation import policy
 from crowdloop.client import Client
 from crowdloop.errors import NoTaskAvailable
 from crowdloop.projects import service as projects
@@ -70,7 +71,7 @@ def answer_all(db: Database, setup: Setup, choose: Any, *, worker_id: int | None
         assert worker is not None
         while True:
             try:
-                job = work.next_assignment(session, worker, project)
+                job = policy.next_assignment(session, worker, project)
             except NoTaskAvailable:
                 return n
             work.submit(session, worker, job.id, choose(job.task_id))

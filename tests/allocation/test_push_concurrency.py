@@ -8,6 +8,7 @@ from collections import Counter
 from sqlalchemy import select
 
 from crowdloop.accounts.models import Role, User
+from crowdloop.allocation import policy
 from crowdloop.allocation import service as allocation
 from crowdloop.allocation.schemas import AssignRequest
 from crowdloop.errors import Conflict, NoTaskAvailable
@@ -40,7 +41,7 @@ def _pull(db: Database, project_id: int, worker_id: int, barrier: threading.Barr
                 project = session.get(Project, project_id)
                 assert worker is not None
                 assert project is not None
-                job = service.next_assignment(session, worker, project)
+                job = policy.next_assignment(session, worker, project)
                 service.submit(session, worker, job.id, "cat")
         except NoTaskAvailable:
             return

@@ -6,6 +6,7 @@ from crowdloop.accounts import service as accounts
 from crowdloop.accounts.models import Role
 from crowdloop.ai import status
 from crowdloop.ai.acceptance import is_heldout
+from crowdloop.allocation import policy
 from crowdloop.cli._common import operator
 from crowdloop.config import Settings
 from crowdloop.demo import seed_demo
@@ -55,7 +56,7 @@ class TestDemo:
             assert ai.certified is False
             assert "too few" in ai.certificate_status
             worker = accounts.get_user_by_username(session, "demo-worker1")
-            job = work.next_assignment(session, worker, project)
+            job = policy.next_assignment(session, worker, project)
             read = work.to_read(session, job)
             task = projects.get_task(session, project, job.task_id)
             hidden = is_heldout(project.id, task.id, 0.1) or task.is_control

@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 
 from crowdloop.accounts.models import Role
+from crowdloop.allocation import policy
 from crowdloop.storage.engine import Database
 from crowdloop.storage.uow import unit_of_work
 from crowdloop.work import service as work
@@ -19,7 +20,7 @@ def _project_with_answers(db: Database) -> int:
         for label in ("cat", "dog"):
             worker = make_user(session, role=Role.worker)
             for _ in range(3):
-                job = work.next_assignment(session, worker, project)
+                job = policy.next_assignment(session, worker, project)
                 work.submit(session, worker, job.id, label)
         return project.id
 

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crowdloop.accounts.models import Role
+from crowdloop.allocation import policy
 from crowdloop.errors import InvalidInput
 from crowdloop.events import service as events
 from crowdloop.events.bus import Published
@@ -100,7 +101,7 @@ class TestTheLoopPublishes:
             make_tasks(session, project, 1)
             worker = make_user(session, role=Role.worker)
         with unit_of_work(db) as session:
-            assignment = work.next_assignment(session, worker, project)
+            assignment = policy.next_assignment(session, worker, project)
             assignment_id = assignment.id
         with unit_of_work(db) as session:
             work.submit(session, worker, assignment_id, LABELS[0])
@@ -124,7 +125,7 @@ class TestTheLoopPublishes:
             make_tasks(session, project, 1)
             worker = make_user(session, role=Role.worker)
         with unit_of_work(db) as session:
-            assignment_id = work.next_assignment(session, worker, project).id
+            assignment_id = policy.next_assignment(session, worker, project).id
         before = _count(db)
         with pytest.raises(InvalidInput), unit_of_work(db) as session:
             work.submit(session, worker, assignment_id, "not-a-label")

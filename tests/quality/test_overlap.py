@@ -4,7 +4,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from crowdloop.client import ApiError
-from crowdloop.quality.schemas import DynamicOverlap
+from crowdloop.projects.quality_config import DynamicOverlap
 from crowdloop.storage.engine import Database
 from tests.helpers import actors, project_body
 from tests.quality.test_api import _quality

@@ -9,9 +9,9 @@ import pytest
 from crowdloop.accounts.models import Role
 from crowdloop.projects import service as projects
 from crowdloop.projects.models import Project
+from crowdloop.projects.quality_config import QualityRule
 from crowdloop.quality import inference
 from crowdloop.quality import service as quality
-from crowdloop.quality.schemas import QualityRule
 from crowdloop.storage.engine import Database
 from crowdloop.storage.types import utcnow
 from crowdloop.storage.uow import unit_of_work

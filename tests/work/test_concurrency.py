@@ -9,6 +9,7 @@ from collections import Counter
 from sqlalchemy import func, select
 
 from crowdloop.accounts.models import Role, User
+from crowdloop.allocation import policy
 from crowdloop.errors import NoTaskAvailable
 from crowdloop.projects.models import Project, Task
 from crowdloop.storage.engine import Database
@@ -53,7 +54,7 @@ def _work(
                 project = session.get(Project, project_id)
                 assert worker is not None
                 assert project is not None
-                job = service.next_assignment(session, worker, project)
+                job = policy.next_assignment(session, worker, project)
                 job_id = job.id
         except NoTaskAvailable:
             # Released slots come back later; stop only when the whole project is done.

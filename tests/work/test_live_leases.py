@@ -7,11 +7,12 @@ from datetime import timedelta
 from sqlalchemy import update
 
 from crowdloop.accounts.models import Role, User
+from crowdloop.allocation import policy
 from crowdloop.projects.models import Project
 from crowdloop.storage.engine import Database
 from crowdloop.storage.types import utcnow
 from crowdloop.storage.uow import unit_of_work
-from crowdloop.work import claiming, service
+from crowdloop.work import claiming
 from crowdloop.work.models import Assignment
 from tests.factories.accounts import make_user
 from tests.factories.projects import make_project, make_tasks
@@ -40,7 +41,7 @@ def test_older_live_lease_is_served_when_the_newest_lapsed(db: Database) -> None
         user = session.get(User, ids[1])
         assert project_row is not None
         assert user is not None
-        served = service.next_assignment(session, user, project_row, now=now)
+        served = policy.next_assignment(session, user, project_row, now=now)
     assert served.id == ids[2]
 
 

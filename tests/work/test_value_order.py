@@ -9,12 +9,12 @@ from sqlalchemy import update
 from crowdloop.accounts.models import Role, User
 from crowdloop.ai.acceptance import is_heldout
 from crowdloop.ai.models import ModelStatus, ModelVersion, Prediction
+from crowdloop.allocation import policy
 from crowdloop.projects.models import Project, Task
 from crowdloop.quality.models import WorkerQuality
 from crowdloop.storage.engine import Database
 from crowdloop.storage.types import utcnow
 from crowdloop.storage.uow import unit_of_work
-from crowdloop.work import service
 from tests.factories.accounts import make_user
 from tests.factories.projects import LABELS, make_project, make_tasks
 
@@ -41,7 +41,7 @@ def _next_task(db: Database, project_id: int, worker_id: int) -> int:
         worker = session.get(User, worker_id)
         assert project is not None
         assert worker is not None
-        return service.next_assignment(session, worker, project).task_id
+        return policy.next_assignment(session, worker, project).task_id
 
 
 class TestValueOrder:

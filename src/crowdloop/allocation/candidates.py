@@ -18,10 +18,8 @@ from numpy.typing import NDArray
 from sqlalchemy.orm import Session
 
 from crowdloop.accounts.models import User
-from crowdloop.allocation import repository
+from crowdloop.allocation import policy, repository
 from crowdloop.projects.models import Project
-from crowdloop.quality import inference
-from crowdloop.quality import service as quality
 
 IntArray = NDArray[np.int64]
 OVERSAMPLE = 2  # positions looked at per wanted candidate (some are filtered out)
@@ -52,7 +50,7 @@ def candidate_graph(
     worker_sets, worker_group = _groups([frozenset(w.skills) for w in workers])
     t_parts, w_parts = [], []
     for g, skills in enumerate(worker_sets):
-        open_to = [i for i, need in enumerate(task_sets) if need <= skills]
+        open_to = [i for i, need in enumerate(task_sets) if policy.can_take(skills, need)]
         tasks = np.flatnonzero(np.isin(task_group, open_to))
         members = np.flatnonzero(worker_group == g)
         if tasks.size == 0 or members.size == 0:
@@ -97,17 +95,18 @@ def _strong_enough(
     workers: Sequence[User],
 ) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
     """(open to anyone per task, above the escalation floor per worker): an escalated
-    task only goes to a strong worker. ``known``: the worker has a quality row."""
-    dynamic = inference.config_of(project).dynamic_overlap
-    if dynamic is None or dynamic.escalate_after is None:
+    task only goes to a strong worker (``policy``). ``known``: the worker has a quality row."""
+    rule = policy.escalation(project)
+    if rule is None:
         return np.ones(len(pool), dtype=bool), np.ones(len(workers), dtype=bool)
-    easy = np.array([not dynamic.is_hard(r.n_answers, r.confidence) for r in pool])
-    floor = dynamic.escalate_ability
-    ability = [
-        quality.ability(session, project, u.id) if has else 0.0
-        for has, u in zip(known, workers, strict=True)
-    ]
-    strong = np.asarray(ability) >= floor
+    easy = np.array([not rule.is_hard(r.n_answers, r.confidence) for r in pool])
+    strong = np.array(
+        [
+            policy.is_strong(session, project, u.id, rule, known=has)
+            for has, u in zip(known, workers, strict=True)
+        ],
+        dtype=bool,
+    )
     return easy, strong
 
 

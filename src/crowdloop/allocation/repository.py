@@ -10,11 +10,10 @@ from sqlalchemy import String, cast, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from crowdloop.accounts.models import Role, User
-from crowdloop.projects.models import Project, ProjectMember, Task, Visibility
+from crowdloop.projects.models import PICK_COLUMNS, Project, ProjectMember, Task, Visibility
+from crowdloop.projects.quality_config import DynamicOverlap
 from crowdloop.quality.models import WorkerQuality
-from crowdloop.quality.schemas import DynamicOverlap
 from crowdloop.work.models import Assignment, AssignmentStatus
-from crowdloop.work.repository import PICK_COLUMNS
 
 CHUNK = 500  # ids per IN (...) list
 

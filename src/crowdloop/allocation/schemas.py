@@ -4,7 +4,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from crowdloop.work.repository import LIVE_LOOKBACK
+from crowdloop.work.models import LIVE_LOOKBACK
 
 # Next-task serves pushed leases from the worker's newest LIVE_LOOKBACK assignments.
 MAX_CAPACITY = LIVE_LOOKBACK // 2

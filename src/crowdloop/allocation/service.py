@@ -15,14 +15,12 @@ from sqlalchemy.orm import Session
 from crowdloop.accounts.models import User
 from crowdloop.ai import service as ai
 from crowdloop.algorithms.allocation.solve import Method, assign, has_ortools
-from crowdloop.allocation import repository, scoring
+from crowdloop.allocation import policy, repository, scoring
 from crowdloop.allocation.candidates import Graph, candidate_graph
 from crowdloop.allocation.schemas import AssignRequest, AssignResult, PlannedAssignment
 from crowdloop.errors import Conflict, InvalidInput, NoTaskAvailable
 from crowdloop.projects import access
 from crowdloop.projects.models import Project, ProjectStatus
-from crowdloop.quality import inference
-from crowdloop.quality import service as quality
 from crowdloop.quality.models import WorkerQuality
 from crowdloop.storage.types import utcnow
 from crowdloop.work import claiming
@@ -117,10 +115,14 @@ def _workers(
         candidates = [
             w
             for w in repository.allowed_workers(session, project)
-            if set(project.required_skills) <= set(w.skills)
+            if policy.can_take(set(w.skills), project.required_skills)
         ]
         wqs = repository.qualities(session, project.id, [w.id for w in candidates])
-        found = [w for w in candidates if _available(session, project, wqs.get(w.id), now) is None]
+        found = [
+            w
+            for w in candidates
+            if policy.unavailable(session, project, wqs.get(w.id), now) is None
+        ]
         if not found:
             raise Conflict(f"no worker is available for project {project.id} right now")
         return found
@@ -133,26 +135,13 @@ def _workers(
     for worker in found:
         if not access.worker_is_eligible(session, worker, project):
             raise InvalidInput(f"user {worker.id} is not a worker allowed on project {project.id}")
-        reason = _available(session, project, wqs.get(worker.id), now)
+        reason = policy.unavailable(session, project, wqs.get(worker.id), now)
         if reason is not None:
             raise InvalidInput(f"worker {worker.id} cannot get tasks now: {reason}")
     if request.capacities and not set(request.capacities) <= set(ids):
         extra = sorted(set(request.capacities) - set(ids))
         raise InvalidInput(f"capacities name workers not in worker_ids: {extra}")
     return sorted(found, key=lambda w: w.id)
-
-
-def _available(
-    session: Session, project: Project, wq: WorkerQuality | None, now: datetime
-) -> str | None:
-    """Why the worker cannot be pushed work now (blocked, qualifying), or None."""
-    if wq is not None and wq.blocked_until is not None and wq.blocked_until > now:
-        return f"blocked until {wq.blocked_until.isoformat(timespec='minutes')}"
-    if wq is None:
-        qualifying = inference.config_of(project).qualification is not None
-    else:  # the row is in the session already: no query
-        qualifying = quality.in_qualification(session, project, wq.worker_id)
-    return "still taking the qualification test" if qualifying else None
 
 
 def _capacities(workers: Sequence[User], request: AssignRequest) -> NDArray[np.int64]:

@@ -18,12 +18,11 @@ from crowdloop.algorithms.allocation.difficulty import (
     task_difficulty,
     time_signal,
 )
-from crowdloop.allocation import repository, scoring
+from crowdloop.allocation import policy, repository, scoring
 from crowdloop.allocation.schemas import AllocationStatus, TaskDifficulty
 from crowdloop.errors import NotFound
 from crowdloop.projects.models import Project, Task
 from crowdloop.quality import inference
-from crowdloop.quality import service as quality
 from crowdloop.storage.types import utcnow
 
 RECENT_ANSWERS = 500  # the project's typical answer time comes from its newest answers
@@ -35,7 +34,7 @@ def status(session: Session, project: Project, *, now: datetime | None = None) -
     workers = [
         w
         for w in repository.allowed_workers(session, project)
-        if set(project.required_skills) <= set(w.skills)
+        if policy.can_take(set(w.skills), project.required_skills)
     ]
     open_tasks = repository.count_open(session, project.id, now=now)
     controls = repository.count_controls(session, project.id)
@@ -69,7 +68,7 @@ def _unmet(
     unmet: list[tuple[list[str], int]] = []
     for text, count in repository.open_skill_sets(session, project.id, now=now):
         need = frozenset(json.loads(text) if text else [])
-        if need and not any(need <= have for have in skill_sets):
+        if need and not any(policy.can_take(have, need) for have in skill_sets):
             unmet.append((sorted(need), int(count)))
     return sum(n for _, n in unmet), unmet
 
@@ -77,20 +76,13 @@ def _unmet(
 def _escalation(
     session: Session, project: Project, workers: list[User], now: datetime
 ) -> tuple[int, int | None]:
-    dynamic = inference.config_of(project).dynamic_overlap
-    if dynamic is None or dynamic.escalate_after is None:
+    rule = policy.escalation(project)
+    if rule is None:
         return 0, None
-    waiting = repository.count_escalated(
-        session,
-        project.id,
-        now=now,
-        dynamic=dynamic,
-    )
+    waiting = repository.count_escalated(session, project.id, now=now, dynamic=rule)
     known = repository.qualities(session, project.id, [w.id for w in workers])
-    floor = dynamic.escalate_ability
     strong = sum(
-        (quality.ability(session, project, w.id) if w.id in known else 0.0) >= floor
-        for w in workers
+        policy.is_strong(session, project, w.id, rule, known=w.id in known) for w in workers
     )
     return waiting, int(strong)
 

@@ -14,6 +14,7 @@ from crowdloop.files import service
 from crowdloop.files.models import Upload
 from crowdloop.files.schemas import UploadRead
 from crowdloop.projects.answer_schema import MAX_FILE_BYTES
+from crowdloop.work import service as work
 
 router = APIRouter(tags=["files"])
 
@@ -29,7 +30,8 @@ def upload(
 ) -> UploadRead:
     """Upload a file on your live assignment (type and size as the project allows)."""
     data = file.file.read(MAX_FILE_BYTES + 1)
-    found = service.store(session, worker, assignment_id, filename=file.filename or "", data=data)
+    lease = work.live_assignment(session, worker, assignment_id)
+    found = service.store(session, worker, lease, filename=file.filename or "", data=data)
     return UploadRead.model_validate(found)
 
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query
 
+from crowdloop.allocation import policy
 from crowdloop.api.deps import Credentials, CurrentWorker, DbDep, ReadSession, worker_in
 from crowdloop.projects import access
+from crowdloop.quality import service as quality
 from crowdloop.storage.uow import unit_of_work
 from crowdloop.work import service
 from crowdloop.work.models import AssignmentStatus
@@ -25,7 +27,7 @@ def next_task(project_id: int, db: DbDep, credentials: Credentials) -> Assignmen
     with unit_of_work(db) as session:
         worker = worker_in(session, credentials)
         project = access.for_worker(session, worker, project_id)
-        return service.to_read(session, service.next_assignment(session, worker, project))
+        return service.to_read(session, policy.next_assignment(session, worker, project))
 
 
 @router.get("/assignments", response_model=list[AssignmentRead])
@@ -54,10 +56,11 @@ def submit(
 ) -> SubmitResult:
     with unit_of_work(db) as session:
         worker = worker_in(session, credentials)
-        done, feedback = service.submit(session, worker, assignment_id, body.answer)
+        done = service.submit(session, worker, assignment_id, body.answer)
+        feedback = quality.control_feedback(session, done)
         following = None
         if next:
-            upcoming = service.next_after_submit(session, worker, done.project_id)
+            upcoming = policy.next_after_submit(session, worker, done.project_id)
             following = None if upcoming is None else service.to_read(session, upcoming)
         return SubmitResult(
             assignment=service.to_read(session, done), feedback=feedback, next=following

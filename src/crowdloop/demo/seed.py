@@ -21,6 +21,7 @@ from crowdloop.accounts.schemas import UserCreate, UserUpdate
 from crowdloop.accounts.security import hash_token
 from crowdloop.ai import service as ai
 from crowdloop.ai.schemas import AiConfigUpdate
+from crowdloop.allocation import policy
 from crowdloop.config import Settings
 from crowdloop.errors import Conflict, NoTaskAvailable, NotFound, PermissionDenied
 from crowdloop.projects import service as projects
@@ -146,7 +147,7 @@ def _simulate_answers(
     for worker, accuracy in workers:
         for _ in range(ANSWERS_PER_WORKER):
             try:
-                assignment = work.next_assignment(session, worker, project)
+                assignment = policy.next_assignment(session, worker, project)
             except NoTaskAvailable:
                 break
             task = projects.get_task(session, project, assignment.task_id)

@@ -1,7 +1,8 @@
 """Upload a file on a live assignment, use it as the answer, download it.
 
-Who may read an upload: the worker who uploaded it, the project's owner and admins. Anyone
-else gets "not found" (no hint that it exists)."""
+Which assignment is live and whose it is, ``crowdloop.work`` decides (``live_assignment``);
+files only stores the upload on it. Who may read an upload: the worker who uploaded it, the
+project's owner and admins. Anyone else gets "not found" (no hint that it exists)."""
 
 from __future__ import annotations
 
@@ -9,21 +10,29 @@ import hashlib
 import mimetypes
 from datetime import datetime
 from pathlib import PurePosixPath, PureWindowsPath
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import quote
 
 from sqlalchemy.orm import Session
 
 from crowdloop.accounts.models import Role, User
-from crowdloop.errors import Conflict, Gone, InvalidInput, NotFound
+from crowdloop.errors import InvalidInput, NotFound
 from crowdloop.files import repository
 from crowdloop.files.models import Upload
 from crowdloop.projects.answer_schema import File, parse_schema
-from crowdloop.projects.models import Project
+from crowdloop.projects.models import Project, Task
 from crowdloop.storage.types import utcnow
-from crowdloop.work.models import Assignment, AssignmentStatus
 
-LIVE = (AssignmentStatus.active, AssignmentStatus.rework)
+
+class Lease(Protocol):
+    """The live assignment a file is uploaded on (an ``Assignment``)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def task_id(self) -> int: ...
+    @property
+    def project_id(self) -> int: ...
 
 
 def clean_name(filename: str) -> str:
@@ -32,21 +41,6 @@ def clean_name(filename: str) -> str:
     if not name or name in (".", ".."):
         raise InvalidInput("the file has no name")
     return name[:255]
-
-
-def _live_assignment(
-    session: Session, worker: User, assignment_id: int, now: datetime
-) -> Assignment:
-    assignment = session.get(Assignment, assignment_id)
-    if assignment is None or assignment.worker_id != worker.id:
-        raise NotFound(f"assignment {assignment_id} not found")
-    if assignment.status == AssignmentStatus.expired or (
-        assignment.status in LIVE and assignment.lease_expires_at <= now
-    ):
-        raise Gone(f"the lease of assignment {assignment.id} expired; ask for a new task")
-    if assignment.status not in LIVE:
-        raise Conflict(f"assignment {assignment.id} is already {assignment.status.value}")
-    return assignment
 
 
 def file_schema(session: Session, project_id: int) -> File:
@@ -61,14 +55,13 @@ def file_schema(session: Session, project_id: int) -> File:
 def store(
     session: Session,
     worker: User,
-    assignment_id: int,
+    assignment: Lease,
     *,
     filename: str,
     data: bytes,
     now: datetime | None = None,
 ) -> Upload:
-    """Check the worker's live assignment, the file's type and size; store the content."""
-    assignment = _live_assignment(session, worker, assignment_id, now or utcnow())
+    """Check the file's type and size and store it on the worker's live ``assignment``."""
     name = clean_name(filename)
     file_schema(session, assignment.project_id).check_file(name, len(data))
     upload = Upload(
@@ -87,10 +80,10 @@ def store(
     return upload
 
 
-def answer_of(session: Session, assignment: Assignment, value: Any) -> dict[str, Any]:
+def answer_of(session: Session, assignment_id: int, value: Any) -> dict[str, Any]:
     """A file answer, checked to name the worker's own upload on this assignment."""
     upload = repository.get(session, int(value["upload_id"]))
-    if upload is None or upload.assignment_id != assignment.id:
+    if upload is None or upload.assignment_id != assignment_id:
         raise InvalidInput(
             f"upload {value['upload_id']} is not a file you uploaded on this assignment"
         )
@@ -100,8 +93,8 @@ def answer_of(session: Session, assignment: Assignment, value: Any) -> dict[str,
 def can_read(session: Session, user: User, upload: Upload) -> bool:
     if user.role == Role.admin or upload.worker_id == user.id:
         return True
-    assignment = session.get(Assignment, upload.assignment_id)
-    project = None if assignment is None else session.get(Project, assignment.project_id)
+    task = session.get(Task, upload.task_id)
+    project = None if task is None else session.get(Project, task.project_id)
     return project is not None and project.owner_id == user.id
 
 

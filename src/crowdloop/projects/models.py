@@ -144,3 +144,17 @@ class Task(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     project: Mapped[Project] = relationship(lazy="raise")
+
+
+# What a candidate task is judged by, pull and push alike (``crowdloop.allocation.policy``
+# and its matching score); the claim query reads exactly these.
+PICK_COLUMNS = (
+    Task.id,
+    Task.priority,
+    Task.required_skills,
+    Task.reward_cents,
+    Task.n_answers,
+    Task.confidence,
+    Task.result,
+    Task.deadline,
+)

@@ -7,7 +7,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from crowdloop.projects.answer_schema import AnswerSchema
 from crowdloop.projects.models import ProjectStatus, Visibility
-from crowdloop.quality.schemas import QualityConfig
+from crowdloop.projects.quality_config import QualityConfig
 
 MAX_OVERLAP = 100
 

@@ -15,11 +15,12 @@ from crowdloop.algorithms.online import default_confusion, task_posterior
 from crowdloop.algorithms.truth import CATEGORICAL_METHODS, NUMERIC_METHODS
 from crowdloop.errors import InvalidInput
 from crowdloop.projects.models import Project
+from crowdloop.projects.quality_config import QualityConfig
 from crowdloop.quality import loading, repository
+from crowdloop.quality.aggregate import aggregate
 from crowdloop.quality.fading import DAY, faded_accuracy
 from crowdloop.quality.models import WorkerQuality
-from crowdloop.quality.schemas import QualityConfig, RefitReport
-from crowdloop.results.aggregate import aggregate
+from crowdloop.quality.schemas import RefitReport
 from crowdloop.storage.types import utcnow
 
 

@@ -104,6 +104,12 @@ def rework(session: Session, task_id: int) -> None:
     )
 
 
+def set_result(session: Session, task_id: int, result: Any, confidence: float) -> None:
+    """The task's current answer and its confidence, after an answer arrived."""
+    stmt = update(Task).where(Task.id == task_id).values(result=result, confidence=confidence)
+    session.execute(stmt, execution_options={"synchronize_session": False})
+
+
 def set_results(session: Session, rows: list[dict[str, Any]]) -> None:
     """Bulk update of (id, result, confidence)."""
     if rows:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -12,17 +11,13 @@ from sqlalchemy.orm import Session
 from crowdloop.algorithms.metrics import beta_interval
 from crowdloop.errors import Conflict, NotFound, PermissionDenied
 from crowdloop.projects.models import Project, Task
+from crowdloop.projects.quality_config import QualityRule
 from crowdloop.quality import inference, repository
 from crowdloop.quality.models import EventKind, QualityEvent, WorkerQuality
-from crowdloop.quality.schemas import (
-    ControlFeedback,
-    MyStanding,
-    QualityEventRead,
-    QualityRule,
-    WorkerQualityRead,
-)
+from crowdloop.quality.schemas import MyStanding, QualityEventRead, WorkerQualityRead
 from crowdloop.storage.types import utcnow
 from crowdloop.work.models import Assignment, AssignmentStatus
+from crowdloop.work.schemas import ControlFeedback
 
 
 def check_not_blocked(session: Session, project: Project, worker_id: int, now: datetime) -> None:
@@ -48,42 +43,33 @@ def ability(session: Session, project: Project, worker_id: int) -> float:
     return 0.0
 
 
-def wants_control(project: Project, worker_id: int, n_seen: int) -> bool:
-    """Whether the worker's next task should be a control task.
-
-    A hash of (project, worker, position) gives each position an unpredictable but
-    reproducible draw, so the share of controls matches the rate without a visible pattern.
-    """
-    rate = inference.config_of(project).control_rate
-    if rate <= 0:
-        return False
-    digest = hashlib.sha256(f"{project.id}:{worker_id}:{n_seen}".encode()).digest()
-    return int.from_bytes(digest[:8], "big") / 2**64 < rate
+def control_feedback(session: Session, assignment: Assignment) -> ControlFeedback | None:
+    """What to show the worker after their answer: after a wrong answer to a control
+    task, the expected answer and its explanation; else None."""
+    task = session.get(Task, assignment.task_id)
+    assert task is not None
+    if not task.is_control or assignment.answer == task.gold:
+        return None
+    return ControlFeedback(correct=False, expected=task.gold, explanation=task.gold_explanation)
 
 
 def on_submit(
     session: Session, project: Project, task: Task, assignment: Assignment, now: datetime
-) -> ControlFeedback | None:
-    """Update the worker's counters, apply the project's rules, and give control feedback."""
+) -> None:
+    """Update the worker's counters and apply the project's rules (the reaction to
+    ``answer.submitted``, see ``quality.reactions``)."""
     wq = inference.ensure(session, project.id, assignment.worker_id)
     wq.n_answers += 1
     wq.skip_streak = 0
     seconds = (now - assignment.created_at).total_seconds()
-    feedback = None
     if task.is_control:
         wq.n_control += 1
-        correct = assignment.answer == task.gold
-        wq.n_control_correct += int(correct)
+        wq.n_control_correct += int(assignment.answer == task.gold)
         _check_qualification(session, project, wq, now)
-        if not correct:
-            feedback = ControlFeedback(
-                correct=False, expected=task.gold, explanation=task.gold_explanation
-            )
     for rule in inference.config_of(project).rules:
         if rule.kind == "fast_answers" and seconds < rule.threshold:
             wq.n_fast += 1
     _evaluate(session, project, wq, now)
-    return feedback
 
 
 def in_qualification(session: Session, project: Project, worker_id: int) -> bool:

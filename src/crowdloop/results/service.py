@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 from crowdloop.projects import service as projects
 from crowdloop.projects.models import Project
 from crowdloop.results.schemas import ResultPage, TaskAnswers, TaskResult
-from crowdloop.work import repository as work_repository
+from crowdloop.work import service as work
 from crowdloop.work.schemas import AnswerRead
 
 
@@ -37,7 +37,7 @@ def task_answers(session: Session, project: Project, task_id: int) -> TaskAnswer
             answer=a.answer,
             submitted_at=a.finished_at,
         )
-        for a in work_repository.answers_for_task(session, task.id)
+        for a in work.answers_for_task(session, task.id)
     ]
     return TaskAnswers(
         task_id=task.id, result=task.result, confidence=task.confidence, answers=answers

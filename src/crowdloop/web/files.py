@@ -15,6 +15,7 @@ from crowdloop.errors import InvalidInput
 from crowdloop.files import service as files
 from crowdloop.projects.answer_schema import MAX_FILE_BYTES
 from crowdloop.web.deps import ReadSession, WebRoute, WebUser
+from crowdloop.work import service as work
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
@@ -25,7 +26,8 @@ def file_answer(session: Session, user: User, assignment_id: int, form: Any) -> 
     if not isinstance(sent, UploadFile) or not sent.filename:
         raise InvalidInput("choose a file first")
     data = sent.file.read(MAX_FILE_BYTES + 1)
-    upload = files.store(session, user, assignment_id, filename=sent.filename, data=data)
+    lease = work.live_assignment(session, user, assignment_id)
+    upload = files.store(session, user, lease, filename=sent.filename, data=data)
     return {"upload_id": upload.id}
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from crowdloop.quality.schemas import QualityConfig
+from crowdloop.projects.quality_config import QualityConfig
 
 N_RULES = 3  # rows of the rules table on a new project
 MAX_RULES = 20

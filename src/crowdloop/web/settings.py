@@ -12,8 +12,8 @@ from pydantic import ValidationError
 from crowdloop.projects import access
 from crowdloop.projects import service as projects
 from crowdloop.projects.models import Project
+from crowdloop.projects.quality_config import QualityConfig
 from crowdloop.projects.schemas import ProjectUpdate
-from crowdloop.quality.schemas import QualityConfig
 from crowdloop.web import quality_form
 from crowdloop.web.deps import FormDep, PostingUser, ReadSession, WebRoute, WebUser, WriteSession
 from crowdloop.web.deps import render as render_page

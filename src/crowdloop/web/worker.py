@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
 from crowdloop.accounts.models import Role, User
+from crowdloop.allocation import policy
 from crowdloop.errors import Conflict, Gone, InvalidInput, PermissionDenied
 from crowdloop.projects import access
 from crowdloop.projects import service as projects
@@ -133,7 +134,7 @@ def workspace(request: Request, project_id: int, user: WebUser, session: WriteSe
     """Open the stream: the worker's live assignment, or a newly leased one."""
     require_role(user, Role.worker)
     project = access.for_worker(session, user, project_id)
-    job = work.next_or_none(session, user, project)
+    job = policy.next_or_none(session, user, project)
     return _stream(request, _stream_context(session, user, project, job))
 
 
@@ -175,7 +176,7 @@ def _next_context(
     A block raised by the rules must not undo the answer just given, so it is shown here
     instead of failing the request (which would roll the submit back)."""
     try:
-        job = work.next_or_none(session, user, project)
+        job = policy.next_or_none(session, user, project)
     except PermissionDenied as exc:
         context = _stream_context(session, user, project, None)
         context["blocked"] = exc.detail
@@ -201,7 +202,8 @@ def submit(
     job = (project.task_type, assignment.id)
     notice, feedback = None, None
     try:
-        _, feedback = work.submit(session, user, assignment.id, _answer(session, user, job, form))
+        done = work.submit(session, user, assignment.id, _answer(session, user, job, form))
+        feedback = quality.control_feedback(session, done)
     except InvalidInput as exc:
         context = _stream_context(session, user, project, assignment)
         context["error"] = exc.detail

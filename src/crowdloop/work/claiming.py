@@ -1,6 +1,7 @@
-"""Claiming a task for a worker: scan the pick index from the worker's position, apply
-skills and escalation, order each window by the matching score M(t, u) (or keep priority
-order), take a slot with a conditional UPDATE (see service.py)."""
+"""Taking leases: scan the pick index from the worker's position, window by window, let the
+allocation policy choose within each window (``crowdloop.allocation.policy``: skills,
+escalation, the matching score), and take a slot with a conditional UPDATE (service.py).
+Nothing here decides what a worker should get; it stores what the policy chose."""
 
 from __future__ import annotations
 
@@ -14,13 +15,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from crowdloop.accounts.models import User
-from crowdloop.ai import service as ai
-from crowdloop.allocation import scoring
 from crowdloop.errors import NoTaskAvailable
 from crowdloop.projects.models import Project
-from crowdloop.quality import inference as quality_inference
-from crowdloop.quality import service as quality
-from crowdloop.quality.models import WorkerQuality
 from crowdloop.storage.dialect import is_postgresql
 from crowdloop.work import repository
 from crowdloop.work.models import Assignment, AssignmentStatus
@@ -37,43 +33,31 @@ class Position:
     cursor: tuple[int, int] | None
 
 
+# The policy's choice within one window of candidate rows: which it allows, best first.
+Choose = Callable[[Sequence[Any]], list[Any]]
+
+
 @dataclass(frozen=True)
-class Picker:
-    """What a worker may take from a candidate window, and in which order."""
+class Stream:
+    """A worker in a project's stream: their live lease to hand back, if any, and where
+    their next claim starts."""
 
-    skills: frozenset[str]
-    too_hard: Callable[[Any], bool]
-    rank: Callable[[Sequence[Any]], list[Any]]
-
-    def choose(self, rows: Sequence[Any]) -> list[Any]:
-        """Skills are a hard constraint, then escalation, then the project's order."""
-        allowed = [r for r in rows if set(r.required_skills or ()) <= self.skills]
-        return self.rank([r for r in allowed if not self.too_hard(r)])
+    live: Assignment | None
+    position: Position
 
 
-def picker(session: Session, worker: User, project: Project, *, now: datetime) -> Picker:
-    return Picker(
-        skills=frozenset(worker.skills),
-        too_hard=_escalation(session, project, worker),
-        rank=_ranking(session, worker, project, now=now),
+def stream_of(session: Session, worker_id: int, project_id: int, *, now: datetime) -> Stream:
+    """The worker's live lease and position, from their newest assignment (one probe).
+    The newest assignment's id varies per request: it seeds the control draw, and its
+    task is where the scan resumes."""
+    latest = repository.latest_for_worker(session, worker_id, project_id)
+    position = Position(
+        seed=0 if latest is None else int(latest.id),
+        cursor=None if latest is None else (int(latest.priority), int(latest.task_id)),
     )
-
-
-def _ranking(
-    session: Session, worker: User, project: Project, *, now: datetime
-) -> Callable[[Sequence[Any]], list[Any]]:
-    """``allocation: value`` (default): by M(t, u) within the window; else pick order."""
-    if quality_inference.config_of(project).allocation == "priority":
-        return list
-    # Loaded already by check_not_blocked (identity map); one PK probe if there is no row.
-    wq = session.get(WorkerQuality, (project.id, worker.id))
-    confusion = scoring.confusion_of(wq, scoring.n_labels(scoring.labels_of(project)))
-
-    def rank(rows: Sequence[Any]) -> list[Any]:
-        priors = ai.model_priors(session, project, [r.id for r in rows])
-        return scoring.order_for_worker(project, rows, confusion, now=now, priors=priors)
-
-    return rank
+    live_id = live_lease(session, worker_id, project_id, latest, now=now)
+    live = None if live_id is None else session.get(Assignment, live_id)
+    return Stream(live, position)
 
 
 def live_lease(
@@ -90,17 +74,23 @@ def live_lease(
 
 
 def claim_first(
-    session: Session, worker: User, project: Project, *, now: datetime, position: Position
+    session: Session,
+    worker: User,
+    project: Project,
+    choose: Choose,
+    *,
+    now: datetime,
+    position: Position,
 ) -> Assignment | None:
-    pick = picker(session, worker, project, now=now)
+    """Lease the first task ``choose`` allows, window by window in pick order."""
     # PostgreSQL: first pass skips rows other transactions are claiming (no queueing on a
     # hot row); if that finds nothing, a second pass waits for them, so a worker is never
     # told "no task" just because the open tasks were momentarily locked.
     if is_postgresql(session):
-        found = _scan(session, worker, project, pick, _Pass(now, True, position))
+        found = _scan(session, worker, project, choose, _Pass(now, True, position))
         if found is not None:
             return found
-    return _scan(session, worker, project, pick, _Pass(now, False, position))
+    return _scan(session, worker, project, choose, _Pass(now, False, position))
 
 
 @dataclass(frozen=True)
@@ -111,7 +101,7 @@ class _Pass:
 
 
 def _scan(
-    session: Session, worker: User, project: Project, pick: Picker, scan: _Pass
+    session: Session, worker: User, project: Project, choose: Choose, scan: _Pass
 ) -> Assignment | None:
     """Claim the best eligible task, window by window in pick order.
 
@@ -123,17 +113,17 @@ def _scan(
     position = scan.position
     start = position.cursor if position.seed % FULL_SCAN_EVERY else None
     if start is not None:
-        found = _walk(session, worker, project, pick, scan, after=start)
+        found = _walk(session, worker, project, choose, scan, after=start)
         if found is not None:
             return found
-    return _walk(session, worker, project, pick, scan, after=None)
+    return _walk(session, worker, project, choose, scan, after=None)
 
 
 def _walk(
     session: Session,
     worker: User,
     project: Project,
-    pick: Picker,
+    choose: Choose,
     scan: _Pass,
     *,
     after: tuple[int, int] | None,
@@ -142,7 +132,7 @@ def _walk(
         rows = repository.candidates(
             session, project.id, worker.id, now=scan.now, after=after, skip_locked=scan.skip_locked
         )
-        for row in pick.choose(rows):
+        for row in choose(rows):
             claimed = claim_task(session, worker, project, row, now=scan.now)
             if claimed is not None:
                 return claimed
@@ -152,30 +142,16 @@ def _walk(
     return None
 
 
-def claim_control_if_due(
-    session: Session, worker: User, project: Project, *, now: datetime, position: Position
-) -> Assignment | None:
-    """A control task when the worker is qualifying (only controls until they have
-    answered the qualification's count) or when the control-rate draw says so."""
-    qualifying = quality.in_qualification(session, project, worker.id)
-    if not qualifying and not quality.wants_control(project, worker.id, position.seed):
-        return None
-    found = claim_control(session, worker, project, now=now, n_seen=position.seed)
-    if found is None and qualifying:
-        raise NoTaskAvailable(
-            f"project {project.id} asks for a qualification test first, and it has no"
-            " control task left for you; ask the requester to add control tasks"
-        )
-    return found
+def control_candidates(session: Session, project_id: int, worker_id: int) -> list[int]:
+    """Ids of control tasks the worker has never been given (a bounded window)."""
+    return repository.control_candidates(session, project_id, worker_id)
 
 
 def claim_control(
-    session: Session, worker: User, project: Project, *, now: datetime, n_seen: int
-) -> Assignment | None:
-    candidates = repository.control_candidates(session, project.id, worker.id)
-    if not candidates:
-        return None
-    task_id = candidates[n_seen % len(candidates)]
+    session: Session, worker: User, project: Project, task_id: int, *, now: datetime
+) -> Assignment:
+    """Lease a control task: no slot is taken (any number of workers answer it, once each)
+    and no reward is paid."""
     repository.claim_control(session, task_id)
     assignment = Assignment(
         project_id=project.id,
@@ -189,16 +165,6 @@ def claim_control(
     session.add(assignment)
     session.flush()
     return assignment
-
-
-def _escalation(session: Session, project: Project, worker: User) -> Callable[[Any], bool]:
-    """Dynamic overlap's escalation: which candidate rows are too hard for this worker."""
-    dynamic = quality_inference.config_of(project).dynamic_overlap
-    if dynamic is None or dynamic.escalate_after is None:
-        return lambda _row: False
-    if quality.ability(session, project, worker.id) >= dynamic.escalate_ability:
-        return lambda _row: False
-    return lambda row: dynamic.is_hard(row.n_answers, row.confidence)
 
 
 def _lease(project: Project, worker_id: int, row: Any, now: datetime) -> Assignment:

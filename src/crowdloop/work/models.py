@@ -34,6 +34,12 @@ class AssignmentStatus(enum.StrEnum):
     rejected = "rejected"  # refused by a reviewer; the task went back to the pool
 
 
+# Assignments a worker may still answer: fresh leases and work sent back for rework.
+LIVE = (AssignmentStatus.active, AssignmentStatus.rework)
+# How far back next-task looks for a live lease (a push gives each worker at most this).
+LIVE_LOOKBACK = 64
+
+
 class Assignment(Base):
     __tablename__ = "assignments"
     __table_args__ = (

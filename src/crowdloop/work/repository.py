@@ -21,26 +21,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from crowdloop.projects.models import Project, Task
-from crowdloop.work.models import Assignment, AssignmentStatus
+from crowdloop.projects.models import PICK_COLUMNS, Project, Task
+from crowdloop.work.models import LIVE, LIVE_LOOKBACK, Assignment, AssignmentStatus
 
 CANDIDATE_WINDOW = 32
-# How far back next-task looks for a live lease (a push gives each worker at most this).
-LIVE_LOOKBACK = 64
 GROUPED_CHUNK = 5_000  # tasks per grouped slot claim
-# Assignments a worker may still answer: fresh leases and work sent back for rework.
-LIVE = (AssignmentStatus.active, AssignmentStatus.rework)
-# What claiming and the matching score read of a candidate task (pull and push alike).
-PICK_COLUMNS = (
-    Task.id,
-    Task.priority,
-    Task.required_skills,
-    Task.reward_cents,
-    Task.n_answers,
-    Task.confidence,
-    Task.result,
-    Task.deadline,
-)
 
 
 def candidates(
@@ -185,16 +170,12 @@ def return_slot(session: Session, task_id: int) -> None:
     session.execute(stmt, execution_options={"synchronize_session": False})
 
 
-def count_answer(session: Session, task_id: int, result: Any, confidence: float) -> None:
+def count_answer(session: Session, task_id: int) -> None:
+    """A live lease became an answer: one fewer active, one more answered."""
     stmt = (
         update(Task)
         .where(Task.id == task_id)
-        .values(
-            n_active=Task.n_active - 1,
-            n_answers=Task.n_answers + 1,
-            result=result,
-            confidence=confidence,
-        )
+        .values(n_active=Task.n_active - 1, n_answers=Task.n_answers + 1)
     )
     session.execute(stmt, execution_options={"synchronize_session": False})
 

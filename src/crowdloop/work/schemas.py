@@ -6,7 +6,6 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from crowdloop.ai.schemas import Suggestion
-from crowdloop.quality.schemas import ControlFeedback
 from crowdloop.work.models import AssignmentStatus
 
 
@@ -37,6 +36,14 @@ class AnswerSubmit(BaseModel):
 
     answer: Any = Field(description="Label, list of labels, number or text, per the schema.")
     duration_ms: int | None = Field(None, ge=0)
+
+
+class ControlFeedback(BaseModel):
+    """Shown to a worker after a wrong answer to a control task."""
+
+    correct: bool
+    expected: Any
+    explanation: str | None
 
 
 class SubmitResult(BaseModel):

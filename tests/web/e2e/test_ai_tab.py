@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from crowdloop.accounts.models import Role, User
+from crowdloop.allocation import policy
 from crowdloop.errors import NoTaskAvailable
 from crowdloop.projects import service as projects
 from crowdloop.projects.schemas import ProjectCreate, TaskCreate
@@ -37,7 +38,7 @@ def _labelled_project(server: LiveServer, owner: User, worker: User, n: int) -> 
         }
         while True:
             try:
-                job = work.next_assignment(session, member, project)
+                job = policy.next_assignment(session, member, project)
             except NoTaskAvailable:
                 break
             work.submit(session, member, job.id, truth[job.task_id])

@@ -11,6 +11,7 @@ from typing import Any
 from crowdloop.accounts import service as accounts
 from crowdloop.accounts.models import Role, User
 from crowdloop.accounts.schemas import UserCreate
+from crowdloop.allocation import policy
 from crowdloop.projects import service as projects
 from crowdloop.projects.models import Project
 from crowdloop.projects.schemas import ProjectCreate, TaskCreate
@@ -168,7 +169,7 @@ def test_dashboard_updates_live(page: Any, live_server: LiveServer) -> None:
         fresh = session.get(Project, project.id)
         assert fresh is not None
         for worker in workers:
-            job: Assignment = work.next_assignment(session, session.merge(worker), fresh)
+            job: Assignment = policy.next_assignment(session, session.merge(worker), fresh)
             work.submit(session, session.merge(worker), job.id, "y")
     page.wait_for_function(
         "() => document.querySelector('[data-stat=answers]').textContent === '3'"
