@@ -18,6 +18,7 @@ from crowdloop.api import (
     quality,
     results,
     transfer,
+    webhooks,
     work,
 )
 from crowdloop.config import Settings
@@ -32,6 +33,7 @@ def create_app(settings: Settings, *, platform: Platform | None = None) -> FastA
 
     With ``jobs_embedded`` the job workers run as threads of this process (zero
     configuration on SQLite); otherwise separate ``crowdloop worker`` processes run them.
+    The live notifier (dashboards' server-sent events) runs on the server's event loop.
     """
     wired = platform or build(settings)
     database = wired.db
@@ -42,10 +44,14 @@ def create_app(settings: Settings, *, platform: Platform | None = None) -> FastA
         if settings.jobs_embedded:
             wired.jobs.record_signals()
             consumer = start_embedded(wired.jobs.huey, settings.jobs_workers)
+        await wired.live.start()
         yield
+        await wired.live.stop()
         if consumer is not None:
             stop_embedded(consumer)
         if platform is None:
+            wired.live.close()
+            wired.jobs.close()
             database.dispose()
 
     app = FastAPI(
@@ -61,7 +67,18 @@ def create_app(settings: Settings, *, platform: Platform | None = None) -> FastA
     app.state.db = database
     app.state.platform = wired
     errors.install(app)
-    for module in (accounts, projects, work, results, transfer, quality, ai, files, allocation):
+    for module in (
+        accounts,
+        projects,
+        work,
+        results,
+        transfer,
+        quality,
+        ai,
+        files,
+        allocation,
+        webhooks,
+    ):
         app.include_router(module.router, prefix=API_PREFIX)
     web.install(app)
 

@@ -40,9 +40,8 @@ def start_embedded(huey: Any, workers: int) -> EmbeddedConsumer:
 
 
 def stop_embedded(consumer: EmbeddedConsumer) -> None:
+    """Stop the threads after their current job; each closes its queue connections."""
     consumer.stop(graceful=True)
-    huey = consumer.huey
-    huey.storage.close()
 
 
 def run_standalone(huey: Any, workers: int) -> None:

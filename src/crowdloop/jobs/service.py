@@ -67,6 +67,7 @@ class Jobs:
         self._tasks: dict[str, Any] = {}
         self._recording = False
         self._lock = threading.Lock()
+        self._close_lock = threading.Lock()
 
     def register(self, spec: JobSpec) -> None:
         if any(s.name == spec.name for s in self._specs):
@@ -84,6 +85,9 @@ class Jobs:
         with self._lock:
             if self._huey is None:
                 huey = self._make_huey()
+                # Each worker thread closes its own queue connections when it stops
+                # (PostgreSQL keeps one LISTEN connection per thread).
+                huey.on_shutdown(name="close-storage")(self.close)
                 self._tasks = {spec.name: _register(huey, spec) for spec in self._specs}
                 self._huey = huey
             return self._huey
@@ -94,8 +98,10 @@ class Jobs:
         return self._tasks
 
     def close(self) -> None:
-        if self._huey is not None:
-            self._huey.storage.close()
+        """Close this thread's queue connections (huey's close is not thread-safe)."""
+        with self._close_lock:
+            if self._huey is not None:
+                self._huey.storage.close()
 
     def flush(self) -> None:
         """Drop every queued and scheduled job (tests, a reset); nothing if never used."""
