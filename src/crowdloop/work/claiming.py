@@ -27,7 +27,7 @@ FULL_SCAN_EVERY = 50
 
 @dataclass(frozen=True)
 class Position:
-    """Where a worker is in a project's stream (see ``next_assignment``)."""
+    """Where a worker is in a project's stream (see ``stream_of``)."""
 
     seed: int
     cursor: tuple[int, int] | None
@@ -55,12 +55,12 @@ def stream_of(session: Session, worker_id: int, project_id: int, *, now: datetim
         seed=0 if latest is None else int(latest.id),
         cursor=None if latest is None else (int(latest.priority), int(latest.task_id)),
     )
-    live_id = live_lease(session, worker_id, project_id, latest, now=now)
+    live_id = _live_lease(session, worker_id, project_id, latest, now=now)
     live = None if live_id is None else session.get(Assignment, live_id)
     return Stream(live, position)
 
 
-def live_lease(
+def _live_lease(
     session: Session, worker_id: int, project_id: int, latest: Any | None, *, now: datetime
 ) -> int | None:
     """The worker's live lease to hand back: the newest assignment if live, else the
