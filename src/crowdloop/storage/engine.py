@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import threading
-from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -13,6 +14,35 @@ from sqlalchemy.orm import Session, sessionmaker
 from crowdloop.config import Settings
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+WRITER_WAIT_SECONDS = 15.0
+
+
+class WriterBusy(Exception):
+    """The SQLite writer's turn did not come within the wait (a long or stuck writer)."""
+
+
+@dataclass
+class WriterTurn:
+    """This process's SQLite writers take turns here before ``BEGIN IMMEDIATE``.
+
+    A plain ``Lock``, not an ``RLock``: FastAPI may enter a sync dependency on one thread
+    of its pool and leave it on another, and only a plain lock may be released by a thread
+    that did not acquire it. The wait is bounded: a writer that cannot get its turn fails
+    with :class:`WriterBusy` (a 503 at the edge) instead of hanging, and so does a nested
+    write unit in the same thread.
+    """
+
+    wait_seconds: float = WRITER_WAIT_SECONDS
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @contextmanager
+    def turn(self) -> Iterator[None]:
+        if not self._lock.acquire(timeout=self.wait_seconds):
+            raise WriterBusy(f"no write turn within {self.wait_seconds:g} s")
+        try:
+            yield
+        finally:
+            self._lock.release()
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -54,9 +84,8 @@ class Database:
     engine: Engine
     read_sessions: sessionmaker[Session]
     write_sessions: sessionmaker[Session]
-    # SQLite only: write units of this process take turns here (an RLock, so a nested
-    # write unit in the same thread fails on SQLite's own lock instead of hanging).
-    writer_lock: AbstractContextManager[bool] | None = None
+    # SQLite only: write units of this process take turns here (see WriterTurn).
+    writer_lock: WriterTurn | None = None
 
     @property
     def is_sqlite(self) -> bool:
@@ -73,5 +102,5 @@ def make_database(settings: Settings) -> Database:
         engine=engine,
         read_sessions=sessionmaker(engine, expire_on_commit=False),
         write_sessions=sessionmaker(writer, expire_on_commit=False),
-        writer_lock=threading.RLock() if engine.dialect.name == "sqlite" else None,
+        writer_lock=WriterTurn() if engine.dialect.name == "sqlite" else None,
     )

@@ -9,7 +9,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from crowdloop.errors import Busy
-from crowdloop.storage.engine import Database
+from crowdloop.storage.engine import Database, WriterBusy
 
 # PostgreSQL SQLSTATEs of a conflict between transactions that a retry resolves.
 TRANSIENT_SQLSTATES = frozenset({"40P01", "40001", "55P03"})  # deadlock, serialization, lock
@@ -39,7 +39,10 @@ def unit_of_work(db: Database, *, write: bool = True) -> Iterator[Session]:
     factory = db.write_sessions if write else db.read_sessions
     with ExitStack() as stack:
         if write and db.writer_lock is not None:
-            stack.enter_context(db.writer_lock)
+            try:
+                stack.enter_context(db.writer_lock.turn())
+            except WriterBusy as exc:
+                raise Busy(BUSY_DETAIL) from exc
         session = stack.enter_context(factory())
         try:
             yield session
