@@ -26,6 +26,16 @@ def _answer_all(worker: Client, project_id: int, label: str) -> list[dict[str, A
         out.append(worker.submit(job["id"], label))
 
 
+def _next_or_none(worker: Client, project_id: int) -> dict[str, Any] | None:
+    try:
+        job: dict[str, Any] = worker.next_task(project_id)
+    except ApiError as err:
+        if err.error == "NoTaskAvailable":
+            return None
+        raise
+    return job
+
+
 class TestControlTasks:
     def test_controls_mixed_in_and_wrong_answer_gets_feedback(
         self, app_client: TestClient, db: Database
@@ -47,11 +57,43 @@ class TestControlTasks:
         plain = a.workers[0].next_task(pid)  # no unseen control left: a normal task
         assert plain["data"] == {"q": "plain"}
         assert a.workers[0].submit(plain["id"], "dog")["feedback"] is None
-        standing = a.workers[0].request("GET", "/me/quality")["projects"][0]
-        assert standing["n_control"] == 1
-        assert standing["n_control_correct"] == 0
-        low, high = standing["control_accuracy_interval"]
+        (seen,) = a.requester.request("GET", f"/projects/{pid}/workers")
+        assert seen["n_control"] == 1
+        assert seen["n_control_correct"] == 0
+        low, high = seen["control_accuracy_interval"]
         assert 0.0 <= low < high < 1.0  # uncertainty, not a bare 0/1 ratio
+
+    def test_a_worker_cannot_tell_controls_from_their_standing(
+        self, app_client: TestClient, db: Database
+    ) -> None:
+        """Issue 11, finding 3: control counters changed right after each submit."""
+        a = actors(app_client, db, n_workers=1)
+        rules = [{"kind": "fast_answers", "threshold": 2.0, "action": "warn"}]
+        project = a.requester.create_project(
+            project_body(overlap=1, quality=_quality(control_rate=0.5, rules=rules))
+        )
+        pid = project["id"]
+        a.requester.create_task(pid, {"data": {"q": "c"}, "gold": "cat"})
+        for i in range(3):
+            a.requester.create_task(pid, {"data": {"q": f"plain {i}"}})
+        worker = a.workers[0]
+        before = worker.request("GET", "/me/quality")
+        views = []
+        for job in iter(lambda: _next_or_none(worker, pid), None):
+            worker.submit(job["id"], "cat")
+            views.append(worker.request("GET", "/me/quality")["projects"])
+        assert len(views) == 4
+        for view in [before["projects"], *views]:
+            for row in view:
+                assert not {"n_control", "n_control_correct", "control_accuracy"} & set(row)
+        # Only the answer count moves between answers: nothing tells the control apart.
+        moving = [[{k: v for k, v in r.items() if k != "n_answers"} for r in v] for v in views]
+        assert all(m == moving[0] for m in moving)
+        seen = worker.request("GET", f"/projects/{pid}")
+        assert "quality_config" not in seen
+        assert "budget_cents" not in seen
+        listed = worker.request("GET", "/projects")
+        assert all("quality_config" not in p for p in listed)
 
     def test_control_tasks_do_not_use_overlap(self, app_client: TestClient, db: Database) -> None:
         a = actors(app_client, db, n_workers=3)

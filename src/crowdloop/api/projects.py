@@ -13,6 +13,7 @@ from crowdloop.projects.schemas import (
     ProjectRead,
     ProjectStats,
     ProjectUpdate,
+    ProjectWorkerRead,
     TaskCreate,
     TaskPage,
     TaskRead,
@@ -29,15 +30,23 @@ def create(
     return ProjectRead.model_validate(project)
 
 
-@router.get("/projects", response_model=list[ProjectRead])
-def list_projects(user: CurrentUser, session: ReadSession) -> list[ProjectRead]:
-    return [ProjectRead.model_validate(p) for p in service.list_projects(session, user)]
-
-
-@router.get("/projects/{project_id}", response_model=ProjectRead)
-def get(project_id: int, user: CurrentUser, session: ReadSession) -> ProjectRead:
+@router.get("/projects", response_model=list[ProjectRead] | list[ProjectWorkerRead])
+def list_projects(
+    user: CurrentUser, session: ReadSession
+) -> list[ProjectRead] | list[ProjectWorkerRead]:
+    """The projects you may see; a worker gets the worker's view (no rules, no budget)."""
+    found = service.list_projects(session, user)
     if user.role.value == "worker":
-        return ProjectRead.model_validate(access.for_worker(session, user, project_id))
+        return [ProjectWorkerRead.model_validate(p) for p in found]
+    return [ProjectRead.model_validate(p) for p in found]
+
+
+@router.get("/projects/{project_id}", response_model=ProjectRead | ProjectWorkerRead)
+def get(
+    project_id: int, user: CurrentUser, session: ReadSession
+) -> ProjectRead | ProjectWorkerRead:
+    if user.role.value == "worker":
+        return ProjectWorkerRead.model_validate(access.for_worker(session, user, project_id))
     return ProjectRead.model_validate(access.for_reader(session, user, project_id))
 
 

@@ -73,6 +73,24 @@ class ProjectRead(BaseModel):
     created_at: datetime
 
 
+class ProjectWorkerRead(BaseModel):
+    """What a worker may know of a project: the work and its pay, never its budget,
+    quality rules (thresholds a spammer would stay under) or control tasks."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    instructions: str
+    task_type: str
+    answer_schema: dict[str, Any]
+    reward_cents: int
+    deadline: datetime | None
+    required_skills: list[str]
+    lease_seconds: int
+    status: ProjectStatus
+
+
 class ProjectStats(BaseModel):
     project_id: int
     tasks: int

@@ -55,10 +55,29 @@ class RefitReport(BaseModel):
     n_iter: int
 
 
+class OwnStanding(BaseModel):
+    """A worker's standing in one project as the worker sees it. No control-task counters:
+    they change right after an answer to a control task and would tell which task was one
+    and whether it matched the gold. The accuracy is the last truth-inference fit's, over
+    all of the worker's answers, updated in the background."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    project_id: int
+    n_answers: int
+    n_accepted: int
+    n_rejected: int
+    accuracy: float | None
+    accuracy_low: float | None
+    accuracy_high: float | None
+    blocked_until: datetime | None
+    block_reason: str | None
+
+
 class MyStanding(BaseModel):
     """A worker's own view: quality per project, warnings and blocks with their reasons."""
 
-    projects: list[WorkerQualityRead]
+    projects: list[OwnStanding]
     events: list[QualityEventRead]
 
 

@@ -14,7 +14,12 @@ from crowdloop.projects.models import Project, Task
 from crowdloop.projects.quality_config import QualityRule
 from crowdloop.quality import inference, repository
 from crowdloop.quality.models import EventKind, QualityEvent, WorkerQuality
-from crowdloop.quality.schemas import MyStanding, QualityEventRead, WorkerQualityRead
+from crowdloop.quality.schemas import (
+    MyStanding,
+    OwnStanding,
+    QualityEventRead,
+    WorkerQualityRead,
+)
 from crowdloop.storage.types import utcnow
 from crowdloop.work.models import Assignment, AssignmentStatus
 from crowdloop.work.schemas import ControlFeedback
@@ -265,7 +270,10 @@ def project_workers(session: Session, project: Project) -> list[WorkerQualityRea
 
 def my_standing(session: Session, worker_id: int) -> MyStanding:
     return MyStanding(
-        projects=[to_read(wq) for wq in repository.qualities_of_worker(session, worker_id)],
+        projects=[
+            OwnStanding.model_validate(wq)
+            for wq in repository.qualities_of_worker(session, worker_id)
+        ],
         events=[
             QualityEventRead.model_validate(e)
             for e in repository.events_of_worker(session, worker_id)
