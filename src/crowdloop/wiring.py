@@ -6,6 +6,7 @@ this module, so publishing a fact never imports the domains that react to it.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -21,10 +22,16 @@ from crowdloop.jobs.service import Jobs, JobSpec, interval_minutes
 from crowdloop.quality import jobs as quality_jobs
 from crowdloop.quality import reactions as quality_reactions
 from crowdloop.storage.engine import Database, make_database
+from crowdloop.webhooks import delivery as webhook_delivery
+from crowdloop.webhooks import fanout as webhook_fanout
 from crowdloop.work import jobs as work_jobs
 
+log = logging.getLogger(__name__)
 RELAY = "events.relay"
 WAKE_KEY = "crowdloop:relay-wanted"
+SEND_WEBHOOKS = "webhooks.send"
+SEND_WAKE_KEY = "crowdloop:webhooks-send-wanted"
+SWEEP_SECONDS = 60
 
 
 @dataclass
@@ -45,7 +52,34 @@ class Platform:
     def relay(self) -> dict[str, Any]:
         self.jobs.huey.delete(WAKE_KEY)
         lease = timedelta(seconds=self.settings.job_lease_seconds)
-        return events.relay(self.db, self.bus, lease=lease).model_dump()
+        report = events.relay(self.db, self.bus, lease=lease)
+        # The webhooks fan-out made deliveries: send them now, not at the next sweep.
+        if report.handled and webhook_delivery.any_due(self.db):
+            self.wake_webhooks()
+        return report.model_dump()
+
+    def wake_webhooks(self) -> None:
+        """Enqueue the webhook sender unless one is queued and has not started. Never
+        raises (called after commits): the sender's sweep runs within a minute anyway."""
+        try:
+            if self.jobs.huey.put_if_empty(SEND_WAKE_KEY, 1):
+                self.jobs.enqueue(SEND_WEBHOOKS)
+        except Exception:
+            log.exception("could not enqueue %s", SEND_WEBHOOKS)
+
+    def send_webhooks(self) -> dict[str, Any]:
+        """Send every due delivery; a retry due within the minute gets a delayed run (the
+        sweep has minute resolution)."""
+        self.jobs.huey.delete(SEND_WAKE_KEY)
+        report = webhook_delivery.send_due(
+            self.db,
+            allow_private=self.settings.webhooks_allow_private,
+            lease=timedelta(seconds=self.settings.job_lease_seconds),
+        )
+        soon = report.next_retry_seconds
+        if soon is not None and soon < SWEEP_SECONDS:
+            self.jobs.tasks[SEND_WEBHOOKS].schedule(delay=soon)
+        return report.model_dump()
 
 
 def build_bus() -> Bus:
@@ -54,6 +88,7 @@ def build_bus() -> Bus:
     # The labelling loop's own bookkeeping, in the publishing transaction (decision 0014).
     bus.react(EventType.answer_submitted, quality_reactions.on_answer)
     bus.react(EventType.assignment_skipped, quality_reactions.on_skip)
+    bus.subscribe(webhook_fanout.subscriber())
     return bus
 
 
@@ -65,6 +100,9 @@ def job_specs(platform: Platform) -> list[JobSpec]:
         # retries that came due are picked up within a minute.
         JobSpec("events.sweep", platform.relay, every_minutes=1),
         JobSpec("work.expire_leases", _bound(work_jobs.expire_all, db), every_minutes=1),
+        JobSpec(SEND_WEBHOOKS, platform.send_webhooks, retries=0),
+        # Retries that came due (5 min to 10 h apart) and wake-ups that were lost.
+        JobSpec("webhooks.sweep", platform.send_webhooks, retries=0, every_minutes=1),
     ]
     periodic: list[tuple[str, float, Callable[[Database], object]]] = [
         ("quality.refit", settings.refit_interval_seconds, quality_jobs.refit_due),

@@ -22,6 +22,7 @@ from crowdloop.cli import (
     simulate_ai,
     transfer,
     users,
+    webhooks,
 )
 from crowdloop.cli._common import CliState, CrowdloopGroup
 
@@ -83,6 +84,7 @@ app.add_typer(users.tokens_app, name="tokens")
 app.add_typer(projects.app, name="project")
 app.add_typer(quality.app, name="quality")
 app.add_typer(ai.app, name="ai")
+app.add_typer(webhooks.app, name="webhooks")
 
 
 def main() -> None:

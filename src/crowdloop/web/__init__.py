@@ -22,6 +22,7 @@ from crowdloop.web import (
     requester,
     results,
     settings,
+    webhooks_panel,
     worker,
     workers,
 )
@@ -44,6 +45,7 @@ def install(app: FastAPI) -> None:
         settings,
         ai_panel,
         allocation_panel,
+        webhooks_panel,
     ):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -1,0 +1,82 @@
+"""Which URLs a webhook may call: http(s) to a public address only (no SSRF).
+
+A registered URL is resolved and every address it resolves to must be public: loopback,
+private, link-local (cloud metadata at 169.254.169.254), multicast, reserved and
+unspecified addresses are refused, unless ``settings.webhooks_allow_private`` is on (tests,
+a receiver on the same host or LAN). The sender checks again before each attempt, so a name
+that later resolves to a private address is refused then too.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from urllib.parse import urlsplit
+
+from crowdloop.errors import InvalidInput
+
+SCHEMES = ("http", "https")
+MAX_URL_CHARS = 2048
+ALLOW_HINT = "set CROWDLOOP_WEBHOOKS_ALLOW_PRIVATE=1 to allow private receivers"
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+def check_url(url: str, *, allow_private: bool) -> str:
+    """The URL, stripped, if a webhook may call it; ``InvalidInput`` saying why not."""
+    url = url.strip()
+    if len(url) > MAX_URL_CHARS:
+        raise InvalidInput(f"url: longer than {MAX_URL_CHARS} characters")
+    parts = urlsplit(url)
+    if parts.scheme not in SCHEMES:
+        raise InvalidInput(f"url: must start with http:// or https:// (got {url!r})")
+    try:
+        host, port = parts.hostname, parts.port
+    except ValueError as exc:
+        raise InvalidInput(f"url: {exc}") from None
+    if not host:
+        raise InvalidInput(f"url: names no host ({url!r})")
+    if not allow_private:
+        for address in resolve(host, port or (443 if parts.scheme == "https" else 80)):
+            refuse_private(host, address)
+    return url
+
+
+def resolve(host: str, port: int) -> list[Address]:
+    """Every address ``host`` resolves to (a literal address is itself)."""
+    try:
+        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as exc:
+        raise InvalidInput(f"url: cannot resolve host {host!r} ({exc})") from None
+    addresses = []
+    for *_, sockaddr in found:
+        text = str(sockaddr[0]).split("%", 1)[0]  # an IPv6 scope (fe80::1%eth0)
+        addresses.append(ipaddress.ip_address(text))
+    if not addresses:
+        raise InvalidInput(f"url: host {host!r} has no address")
+    return addresses
+
+
+def kind_of(address: Address) -> str | None:
+    """Why ``address`` is not public, or None when it is."""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    checks = (
+        ("a loopback address", address.is_loopback),
+        ("an unspecified address", address.is_unspecified),
+        ("a link-local address", address.is_link_local),
+        ("a multicast address", address.is_multicast),
+        ("a private address", address.is_private),
+        ("a reserved address", address.is_reserved),
+        ("not a globally routable address", not address.is_global),
+    )
+    return next((name for name, hit in checks if hit), None)
+
+
+def refuse_private(host: str, address: Address) -> None:
+    kind = kind_of(address)
+    if kind is None:
+        return
+    where = str(address) if host.strip("[]") == str(address) else f"{host} ({address})"
+    raise InvalidInput(
+        f"url: {where} is {kind}; webhooks may only call public addresses ({ALLOW_HINT})"
+    )
