@@ -50,8 +50,9 @@ class TestFanOut:
         _publish(platform, 3)
         _publish(platform, 1, EventType.tasks_created)  # not wanted by the subscriber
         report = events.relay(platform.db, platform.bus)
-        assert (report.dispatched, report.handled) == (4, 3)
+        assert report.dispatched == 4
         assert sorted(got) == [0, 1, 2]
+        assert [h.status for h in _handlings(platform, "tests.count")] == [HandlingStatus.done] * 3
         again = events.relay(platform.db, platform.bus)
         assert (again.dispatched, again.handled) == (0, 0)
         assert sorted(got) == [0, 1, 2]
@@ -182,8 +183,9 @@ class TestTakeOver:
                     status=HandlingStatus.running, locked_until=utcnow() - timedelta(seconds=1)
                 )
             )
-        assert events.handle_due(platform.db, platform.bus).handled == 1
+        assert events.handle_due(platform.db, platform.bus).handled >= 1
         assert len(got) == 1
+        assert [h.status for h in _handlings(platform, "tests.take")] == [HandlingStatus.done]
 
     def test_a_live_lease_is_left_alone(self, platform: Platform) -> None:
         got: list[int] = []

@@ -5,11 +5,12 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from crowdloop.accounts.models import Role
+from crowdloop.text import StorableInput
 
 USERNAME_PATTERN = r"^[A-Za-z0-9_.@-]{2,64}$"
 
 
-class UserCreate(BaseModel):
+class UserCreate(StorableInput):
     username: str = Field(pattern=USERNAME_PATTERN)
     password: str = Field(min_length=8, max_length=256)
     role: Role = Role.worker
@@ -17,7 +18,7 @@ class UserCreate(BaseModel):
     skills: list[str] = Field(default_factory=list)
 
 
-class UserUpdate(BaseModel):
+class UserUpdate(StorableInput):
     email: str | None = Field(None, max_length=254)
     skills: list[str] | None = None
     is_active: bool | None = None

@@ -22,6 +22,7 @@ from crowdloop.files.models import Upload
 from crowdloop.projects.answer_schema import File, parse_schema
 from crowdloop.projects.models import Project, Task
 from crowdloop.storage.types import utcnow
+from crowdloop.text import ensure_storable
 
 
 class Lease(Protocol):
@@ -37,7 +38,7 @@ class Lease(Protocol):
 
 def clean_name(filename: str) -> str:
     """The file's own name, without any directory a browser or client sent."""
-    name = PureWindowsPath(PurePosixPath(filename).name).name.strip()
+    name = PureWindowsPath(PurePosixPath(ensure_storable(filename, "file name")).name).name.strip()
     if not name or name in (".", ".."):
         raise InvalidInput("the file has no name")
     return name[:255]

@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
 from crowdloop.errors import InvalidInput
+from crowdloop.text import ensure_storable
 
 MAX_LABELS = 1000
 
@@ -149,6 +150,11 @@ AnswerSchema = Annotated[Schema, Field(discriminator="type")]
 _adapter: TypeAdapter[Schema] = TypeAdapter(AnswerSchema)
 TASK_TYPES = ("single_choice", "multiple_choice", "rating", "text")  # set by CLI flags
 ALL_TYPES = (*TASK_TYPES, "file")
+
+
+def check_answer(schema: Schema, value: Any) -> Any:
+    """An answer as stored: valid text everywhere, then valid for the project's schema."""
+    return schema.validate_answer(ensure_storable(value, "answer"))
 
 
 def parse_schema(raw: dict[str, Any]) -> Schema:

@@ -8,11 +8,12 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from crowdloop.projects.answer_schema import AnswerSchema
 from crowdloop.projects.models import ProjectStatus, Visibility
 from crowdloop.projects.quality_config import QualityConfig
+from crowdloop.text import StorableInput
 
 MAX_OVERLAP = 100
 
 
-class ProjectCreate(BaseModel):
+class ProjectCreate(StorableInput):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=200)
@@ -31,7 +32,7 @@ class ProjectCreate(BaseModel):
     quality: QualityConfig = Field(default_factory=QualityConfig)
 
 
-class ProjectUpdate(BaseModel):
+class ProjectUpdate(StorableInput):
     model_config = ConfigDict(extra="forbid")
 
     name: str | None = Field(None, min_length=1, max_length=200)
@@ -102,7 +103,7 @@ class ProjectStats(BaseModel):
     budget_cents: int | None
 
 
-class TaskCreate(BaseModel):
+class TaskCreate(StorableInput):
     """One task as given by a requester (API body, or one row of an import file)."""
 
     model_config = ConfigDict(extra="forbid")

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from crowdloop.accounts.models import Role, User
 from crowdloop.errors import InvalidInput, NotFound, PermissionDenied
 from crowdloop.projects import access, repository
-from crowdloop.projects.answer_schema import parse_schema
+from crowdloop.projects.answer_schema import check_answer, parse_schema
 from crowdloop.projects.models import Project, ProjectMember, Task, TaskBatch
 from crowdloop.projects.schemas import ProjectCreate, ProjectStats, ProjectUpdate, TaskCreate
 from crowdloop.storage.types import utcnow
@@ -105,7 +105,7 @@ def task_values(project: Project, item: TaskCreate, *, batch_id: int | None) -> 
     """Validate one task against its project and return the column values to insert."""
     gold = None
     if item.gold is not None:
-        gold = parse_schema(project.answer_schema).validate_answer(item.gold)
+        gold = check_answer(parse_schema(project.answer_schema), item.gold)
     overlap = item.overlap or initial_overlap(project)
     return {
         "project_id": project.id,

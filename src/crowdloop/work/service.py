@@ -26,7 +26,7 @@ from crowdloop.errors import Conflict, Gone, NotFound
 from crowdloop.events.service import publish
 from crowdloop.events.types import EventType
 from crowdloop.files import service as files
-from crowdloop.projects.answer_schema import parse_schema
+from crowdloop.projects.answer_schema import check_answer, parse_schema
 from crowdloop.projects.models import Project, Task
 from crowdloop.storage.types import utcnow
 from crowdloop.work import repository
@@ -104,7 +104,7 @@ def submit(
     assignment = _own_assignment(session, worker, assignment_id)
     project = session.get(Project, assignment.project_id)
     assert project is not None
-    value = parse_schema(project.answer_schema).validate_answer(answer)
+    value = check_answer(parse_schema(project.answer_schema), answer)
     if project.task_type == "file":  # the worker's own upload on this assignment
         value = files.answer_of(session, assignment.id, value)
     _check_live(session, assignment, now)
