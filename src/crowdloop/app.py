@@ -14,6 +14,7 @@ from crowdloop.api import (
     allocation,
     errors,
     files,
+    jobs,
     projects,
     quality,
     results,
@@ -77,6 +78,7 @@ def create_app(settings: Settings, *, platform: Platform | None = None) -> FastA
         ai,
         files,
         allocation,
+        jobs,
         webhooks,
     ):
         app.include_router(module.router, prefix=API_PREFIX)

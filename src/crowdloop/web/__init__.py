@@ -19,6 +19,7 @@ from crowdloop.web import (
     events,
     files,
     imports,
+    jobs_panel,
     requester,
     results,
     settings,
@@ -45,6 +46,7 @@ def install(app: FastAPI) -> None:
         settings,
         ai_panel,
         allocation_panel,
+        jobs_panel,
         webhooks_panel,
     ):
         app.include_router(module.router)
