@@ -53,10 +53,11 @@ class Settings(BaseSettings):
         description="How long a job worker owns an event handling or a webhook delivery; "
         "after that (the worker was killed) another worker takes it over.",
     )
-    webhooks_allow_private: bool = Field(
+    outbound_allow_private: bool = Field(
         False,
-        description="Allow webhook URLs on loopback or private addresses (tests, a receiver "
-        "on the same host or LAN); off by default against server-side request forgery.",
+        description="Allow webhook and model-server URLs on loopback or private addresses "
+        "(tests, a receiver on the same host or LAN); off by default against server-side "
+        "request forgery.",
     )
     max_upload_mb: int = Field(2048, ge=1, description="Largest accepted import upload, MiB.")
 

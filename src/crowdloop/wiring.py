@@ -73,7 +73,7 @@ class Platform:
         self.jobs.huey.delete(SEND_WAKE_KEY)
         report = webhook_delivery.send_due(
             self.db,
-            allow_private=self.settings.webhooks_allow_private,
+            allow_private=self.settings.outbound_allow_private,
             lease=timedelta(seconds=self.settings.job_lease_seconds),
         )
         soon = report.next_retry_seconds

@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from crowdloop.ai.models import Prediction
+from crowdloop.config import Settings
 from crowdloop.storage.engine import Database
 from crowdloop.storage.uow import unit_of_work
 from tests.ai.platform import add_tasks, answer_all, configure, make_setup, new_worker, train
@@ -28,6 +29,12 @@ def _sport(payload: dict[str, Any]) -> tuple[int, bytes]:
         for _ in payload["tasks"]
     ]
     return 200, json.dumps({"results": results}).encode()
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """The test model server listens on loopback: the operator allows private hosts."""
+    return settings.model_copy(update={"outbound_allow_private": True})
 
 
 @pytest.fixture
@@ -130,3 +137,26 @@ class TestAwkwardData:
         for row in rows:
             assert row.label in {"food", "sport", "tech"}
             assert sum(row.probabilities) == pytest.approx(1, abs=1e-3)
+
+
+class TestModelServerUrlPolicy:
+    """Issue 11, finding 5: a requester could make the server call loopback services."""
+
+    @pytest.mark.parametrize(
+        "url", ["http://127.0.0.1:9/", "http://localhost:8000/", "http://169.254.169.254/x"]
+    )
+    def test_a_private_model_server_is_refused_by_default(
+        self, app_client: TestClient, db: Database, url: str
+    ) -> None:
+        strict = app_client.app.state.settings.model_copy(update={"outbound_allow_private": False})
+        app_client.app.state.settings = strict
+        setup = make_setup(app_client, db, n_answered=0, n_open=1)
+        response = setup.owner.http.put(
+            f"/api/v1/projects/{setup.project_id}/ai",
+            json={"model": "http", "url": url},
+            headers=setup.owner.headers,
+        )
+        assert response.status_code == 422
+        assert "crowdloop only calls public addresses" in response.json()["detail"]
+        config = setup.owner.request("GET", f"/projects/{setup.project_id}/ai")
+        assert config["url"] is None

@@ -93,6 +93,12 @@ class TestPage:
         owner = make_browser(Role.requester)
         project = project_of(owner.user)
         form = {**GOOD, "model": "http", "url": "http://127.0.0.1:9"}
+        refused = owner.post(f"/console/projects/{project.id}/ai", form)  # loopback: no SSRF
+        assert refused.status_code == 422
+        assert "crowdloop only calls public addresses" in refused.text
+        assert _config(db, project.id)["url"] is None
+        app = owner.http.app
+        app.state.settings = app.state.settings.model_copy(update={"outbound_allow_private": True})
         assert owner.post(f"/console/projects/{project.id}/ai", form).status_code == 303
         assert _config(db, project.id)["url"] == "http://127.0.0.1:9"
         page = owner.get(f"/console/projects/{project.id}/ai").text

@@ -106,7 +106,7 @@ def receiver(make_receiver: Callable[[], Receiver]) -> Receiver:
 def settings(settings: Settings) -> Settings:
     """The receiver listens on 127.0.0.1: allow private addresses (refusals are tested
     with the setting off in test_urls.py)."""
-    return settings.model_copy(update={"webhooks_allow_private": True})
+    return settings.model_copy(update={"outbound_allow_private": True})
 
 
 @dataclass

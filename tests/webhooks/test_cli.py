@@ -21,7 +21,7 @@ from tests.factories.accounts import make_user
 from tests.factories.projects import make_project
 from tests.webhooks.conftest import Receiver
 
-ALLOW = {"CROWDLOOP_WEBHOOKS_ALLOW_PRIVATE": "1"}
+ALLOW = {"CROWDLOOP_OUTBOUND_ALLOW_PRIVATE": "1"}
 
 
 class Cli:

@@ -12,11 +12,11 @@ from crowdloop.client import ApiError
 from crowdloop.config import Settings
 from crowdloop.errors import InvalidInput
 from crowdloop.events import service as events
+from crowdloop.outbound import check_url
 from crowdloop.storage.engine import Database
 from crowdloop.storage.uow import unit_of_work
 from crowdloop.webhooks import delivery
 from crowdloop.webhooks.models import WebhookEndpoint
-from crowdloop.webhooks.urls import check_url
 from crowdloop.wiring import Platform
 from tests.webhooks.conftest import Receiver, Setup, attempts, deliveries
 
@@ -49,7 +49,7 @@ class TestCheckUrl:
         assert reason in err.value.detail
 
     def test_a_private_address_names_the_setting(self) -> None:
-        with pytest.raises(InvalidInput, match="CROWDLOOP_WEBHOOKS_ALLOW_PRIVATE"):
+        with pytest.raises(InvalidInput, match="CROWDLOOP_OUTBOUND_ALLOW_PRIVATE"):
             check_url("http://10.1.2.3/", allow_private=False)
 
     def test_a_public_address_is_accepted(self) -> None:
@@ -66,7 +66,7 @@ class TestCheckUrl:
 class TestApiRefusals:
     @pytest.fixture
     def settings(self, settings: Settings) -> Settings:
-        return settings.model_copy(update={"webhooks_allow_private": False})
+        return settings.model_copy(update={"outbound_allow_private": False})
 
     @pytest.mark.parametrize(("url", "reason"), REFUSED)
     def test_refused_with_422_and_nothing_written(

@@ -16,6 +16,7 @@ from crowdloop.ai.schemas import AiConfig, AiConfigUpdate, AiState, Suggestion
 from crowdloop.ai.training import Progress, _quiet
 from crowdloop.algorithms.uncertainty import uncertainty
 from crowdloop.errors import Conflict, InvalidInput
+from crowdloop.outbound import check_url
 from crowdloop.projects.models import Project, Task
 
 __all__ = [
@@ -43,8 +44,11 @@ def save(project: Project, config: AiConfig, state: AiState) -> None:
     project.ai_config = {**config.model_dump(mode="json"), "state": state.model_dump(mode="json")}
 
 
-def update_config(session: Session, project: Project, update: AiConfigUpdate) -> AiConfig:
-    """Merge a partial update and validate it whole; nothing changes on bad input."""
+def update_config(
+    session: Session, project: Project, update: AiConfigUpdate, *, allow_private: bool = False
+) -> AiConfig:
+    """Merge a partial update and validate it whole; nothing changes on bad input. A model
+    server's URL must be public unless the operator allows private hosts (no SSRF)."""
     current, state = config_of(project), state_of(project)
     merged = {**current.model_dump(), **update.model_dump(exclude_unset=True)}
     try:
@@ -53,6 +57,8 @@ def update_config(session: Session, project: Project, update: AiConfigUpdate) ->
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         raise InvalidInput(f"{where + ': ' if where else ''}{first['msg']}") from None
+    if config.url is not None and "url" in update.model_fields_set:
+        check_url(config.url, allow_private=allow_private)
     if config.enabled or config.model != "tfidf":
         training.project_labels(project)
     if config.model == "embeddings" and (reason := embeddings_available()) is not None:

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 
 from crowdloop.ai import service, status
 from crowdloop.ai.schemas import AiConfig, AiConfigUpdate, AiStatus
-from crowdloop.api.deps import CurrentUser, ReadSession, WriteSession
+from crowdloop.api.deps import CurrentUser, ReadSession, SettingsDep, WriteSession
 from crowdloop.projects import access
 
 router = APIRouter(tags=["ai"])
@@ -20,11 +20,18 @@ def get_config(project_id: int, user: CurrentUser, session: ReadSession) -> AiCo
 
 @router.put("/projects/{project_id}/ai", response_model=AiConfig)
 def put_config(
-    project_id: int, body: AiConfigUpdate, user: CurrentUser, session: WriteSession
+    project_id: int,
+    body: AiConfigUpdate,
+    user: CurrentUser,
+    session: WriteSession,
+    settings: SettingsDep,
 ) -> AiConfig:
-    """Change some settings; the others keep their values. Bad values change nothing."""
+    """Change some settings; the others keep their values. Bad values change nothing. A
+    model server's URL must be a public address unless the operator allows private ones."""
     project = access.for_manager(session, user, project_id)
-    return service.update_config(session, project, body)
+    return service.update_config(
+        session, project, body, allow_private=settings.outbound_allow_private
+    )
 
 
 @router.get("/projects/{project_id}/ai/status", response_model=AiStatus)

@@ -47,7 +47,7 @@ def create_endpoint(
 ) -> EndpointWithSecret:
     """Register an endpoint; the answer shows its signing secret (here and on rotation)."""
     project = access.for_manager(session, user, project_id)
-    allow = settings.webhooks_allow_private
+    allow = settings.outbound_allow_private
     return service.create_endpoint(session, project, body, created_by=user.id, allow_private=allow)
 
 
@@ -70,7 +70,7 @@ def update_endpoint(
 ) -> EndpointRead:
     """Change the URL, event types, description or ``active``; others keep their values."""
     project = access.for_manager(session, user, project_id)
-    allow = settings.webhooks_allow_private
+    allow = settings.outbound_allow_private
     return service.update_endpoint(session, project, webhook_id, body, allow_private=allow)
 
 

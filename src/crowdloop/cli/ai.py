@@ -8,7 +8,7 @@ import typer
 
 from crowdloop.ai import service, status
 from crowdloop.ai.schemas import AiConfigUpdate
-from crowdloop.cli._common import info, operator, unit
+from crowdloop.cli._common import info, operator, state, unit
 from crowdloop.projects import access
 
 app = typer.Typer(help="AI pre-labelling: config, status, training.", no_args_is_help=True)
@@ -109,5 +109,6 @@ def config(  # noqa: PLR0913 - one option per setting
     update = AiConfigUpdate.model_validate({k: v for k, v in given.items() if v is not None})
     with unit(ctx) as session:
         project = access.for_manager(session, operator(), project_id)
-        out = service.update_config(session, project, update)
+        allow = state(ctx).settings.outbound_allow_private
+        out = service.update_config(session, project, update, allow_private=allow)
     typer.echo(out.model_dump_json(indent=2))

@@ -33,7 +33,7 @@ def add(
 ) -> None:
     """Register an endpoint; prints it as JSON with its signing secret (shown once)."""
     body = EndpointCreate(url=url, event_types=event or [], description=description)
-    allow = state(ctx).settings.webhooks_allow_private
+    allow = state(ctx).settings.outbound_allow_private
     with unit(ctx) as session:
         project = access.for_manager(session, operator(), project_id)
         out = service.create_endpoint(session, project, body, created_by=None, allow_private=allow)

@@ -25,6 +25,7 @@ from crowdloop.web.deps import (
     FormDep,
     PostingUser,
     ReadSession,
+    SettingsDep,
     WebRoute,
     WebUser,
     WriteSession,
@@ -138,7 +139,12 @@ def _validated(
 
 @router.post("/console/projects/{project_id}/ai")
 def save(
-    request: Request, project_id: int, user: PostingUser, session: WriteSession, form: FormDep
+    request: Request,
+    project_id: int,
+    user: PostingUser,
+    session: WriteSession,
+    form: FormDep,
+    settings: SettingsDep,
 ) -> Response:
     """Replace the AI settings; a bad value changes nothing and is shown at its field."""
     project = access.for_manager(session, user, project_id)
@@ -146,7 +152,8 @@ def save(
     update, errors = _validated(project, values)
     if update is not None:
         try:
-            ai.update_config(session, project, update)
+            allow = settings.outbound_allow_private
+            ai.update_config(session, project, update, allow_private=allow)
         except InvalidInput as exc:
             errors = service_error(exc.detail)
     if errors:

@@ -108,7 +108,7 @@ def add(
     }
     try:
         body = EndpointCreate.model_validate(values)
-        allow = settings.webhooks_allow_private
+        allow = settings.outbound_allow_private
         created = service.create_endpoint(
             session, project, body, created_by=user.id, allow_private=allow
         )
@@ -151,7 +151,7 @@ def set_active(
     """Pause or resume deliveries to the endpoint."""
     project = access.for_manager(session, user, project_id)
     update = EndpointUpdate(active=form.get("active") == "1")
-    allow = settings.webhooks_allow_private
+    allow = settings.outbound_allow_private
     service.update_endpoint(session, project, webhook_id, update, allow_private=allow)
     target = f"/console/projects/{project_id}/webhooks/{webhook_id}?saved=1"
     return RedirectResponse(target, status_code=303)

@@ -25,13 +25,13 @@ from standardwebhooks.webhooks import Webhook
 from crowdloop import __version__
 from crowdloop.errors import InvalidInput
 from crowdloop.events.models import Event
+from crowdloop.outbound import check_url
 from crowdloop.storage.engine import Database
 from crowdloop.storage.types import utcnow
 from crowdloop.storage.uow import unit_of_work
 from crowdloop.webhooks import repository
 from crowdloop.webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery
 from crowdloop.webhooks.schemas import SendReport
-from crowdloop.webhooks.urls import check_url
 
 # After the 1st, 2nd, ... failed attempt (Standard Webhooks / Svix): about 27.6 hours in
 # all, so a receiver may be down for a day; the 8th failure gives up (redeliver by hand).

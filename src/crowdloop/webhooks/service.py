@@ -1,7 +1,7 @@
 """A project's webhook endpoints, their delivery log, redelivery and test events.
 
 The adapters check who may manage the project (``projects.access.for_manager``) and pass
-the project in; ``allow_private`` is ``settings.webhooks_allow_private``, passed down.
+the project in; ``allow_private`` is ``settings.outbound_allow_private``, passed down.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from crowdloop.errors import Conflict, InvalidInput, NotFound
 from crowdloop.events import service as events
 from crowdloop.events.types import EventType
+from crowdloop.outbound import check_url
 from crowdloop.projects.models import Project
 from crowdloop.storage.types import utcnow
 from crowdloop.webhooks import repository
@@ -28,7 +29,6 @@ from crowdloop.webhooks.schemas import (
     EndpointWithSecret,
     PingSent,
 )
-from crowdloop.webhooks.urls import check_url
 
 SECRET_PREFIX = "whsec_"
 SECRET_BYTES = 24

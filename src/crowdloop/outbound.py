@@ -1,10 +1,11 @@
-"""Which URLs a webhook may call: http(s) to a public address only (no SSRF).
+"""Which URLs crowdloop may call on a requester's behalf (webhooks, model servers):
+http(s) to a public address only, against server-side request forgery.
 
-A registered URL is resolved and every address it resolves to must be public: loopback,
-private, link-local (cloud metadata at 169.254.169.254), multicast, reserved and
-unspecified addresses are refused, unless ``settings.webhooks_allow_private`` is on (tests,
-a receiver on the same host or LAN). The sender checks again before each attempt, so a name
-that later resolves to a private address is refused then too.
+A URL is resolved and every address it resolves to must be public: loopback, private,
+link-local (cloud metadata at 169.254.169.254), multicast, reserved and unspecified
+addresses are refused, unless the operator set ``CROWDLOOP_OUTBOUND_ALLOW_PRIVATE`` (tests,
+a receiver or model server on the same host or LAN). The webhook sender checks again before
+each attempt, so a name that later resolves to a private address is refused then too.
 """
 
 from __future__ import annotations
@@ -17,12 +18,12 @@ from crowdloop.errors import InvalidInput
 
 SCHEMES = ("http", "https")
 MAX_URL_CHARS = 2048
-ALLOW_HINT = "set CROWDLOOP_WEBHOOKS_ALLOW_PRIVATE=1 to allow private receivers"
+ALLOW_HINT = "an operator may set CROWDLOOP_OUTBOUND_ALLOW_PRIVATE=1 to allow private hosts"
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 def check_url(url: str, *, allow_private: bool) -> str:
-    """The URL, stripped, if a webhook may call it; ``InvalidInput`` saying why not."""
+    """The URL, stripped, if crowdloop may call it; ``InvalidInput`` saying why not."""
     url = url.strip()
     if len(url) > MAX_URL_CHARS:
         raise InvalidInput(f"url: longer than {MAX_URL_CHARS} characters")
@@ -78,5 +79,5 @@ def refuse_private(host: str, address: Address) -> None:
         return
     where = str(address) if host.strip("[]") == str(address) else f"{host} ({address})"
     raise InvalidInput(
-        f"url: {where} is {kind}; webhooks may only call public addresses ({ALLOW_HINT})"
+        f"url: {where} is {kind}; crowdloop only calls public addresses ({ALLOW_HINT})"
     )
