@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -11,6 +12,7 @@ from sqlalchemy import Engine
 
 from crowdloop.cli._common import info, state
 from crowdloop.errors import Conflict, InvalidInput
+from crowdloop.storage import backup as backups
 from crowdloop.storage import migrate
 
 app = typer.Typer(help="Create and migrate the database schema.", no_args_is_help=True)
@@ -83,3 +85,29 @@ def current(ctx: typer.Context) -> None:
         typer.echo("none")
     else:
         typer.echo(f"{revision} (head)" if revision == head else f"{revision} (head is {head})")
+
+
+@app.command()
+def backup(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(help="Where to write the backup.")],
+    force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False,
+) -> None:
+    """Back the database up while the server runs: SQLite's online backup API (a
+    consistent copy), or pg_dump's custom format on PostgreSQL."""
+    backups.backup(state(ctx).settings.database_url, path, force=force)
+    info(f"backed up to {path}")
+
+
+@app.command()
+def restore(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(help="A backup made by `crowdloop db backup`.")],
+) -> None:
+    """Replace the database's content with a backup's (stop the server first), then
+    bring its schema up to this version's."""
+    cli = state(ctx)
+    backups.restore(cli.settings.database_url, path)
+    upgraded_from = ensure_schema(cli.db.engine, upgrade=True)
+    note = f"; schema upgraded from {upgraded_from}" if upgraded_from else ""
+    info(f"restored from {path}{note}")
