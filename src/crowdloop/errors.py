@@ -46,6 +46,19 @@ class Busy(CrowdloopError):
     status_code = 503
 
 
+class Unavailable(CrowdloopError):
+    """The database could not be reached or dropped the connection (a restart, a network
+    fault): nothing of the request was saved; try again shortly."""
+
+    status_code = 503
+
+
+class StorageFull(CrowdloopError):
+    """The database's disk is full: nothing of the request was saved."""
+
+    status_code = 507
+
+
 class NoTaskAvailable(CrowdloopError):
     """The worker asked for work but nothing is open for them right now."""
 

@@ -8,12 +8,18 @@ from contextlib import ExitStack, contextmanager
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from crowdloop.errors import Busy
+from crowdloop.errors import Busy, StorageFull, Unavailable
 from crowdloop.storage.engine import Database, WriterBusy
 
 # PostgreSQL SQLSTATEs of a conflict between transactions that a retry resolves.
 TRANSIENT_SQLSTATES = frozenset({"40P01", "40001", "55P03"})  # deadlock, serialization, lock
 BUSY_DETAIL = "the database was busy with a conflicting request; nothing was saved, try again"
+UNAVAILABLE_DETAIL = "the database is unavailable right now; nothing was saved, try again shortly"
+FULL_DETAIL = "the database's disk is full; nothing was saved (free space, then try again)"
+# SQLSTATE classes of a lost connection (08), an operator intervention such as a restart
+# (57P01-57P03), and a full disk (53100).
+LOST_CONNECTION_PREFIXES = ("08", "57P0")
+DISK_FULL_SQLSTATE = "53100"
 
 
 def is_transient(exc: BaseException) -> bool:
@@ -25,6 +31,36 @@ def is_transient(exc: BaseException) -> bool:
     if getattr(orig, "sqlstate", None) in TRANSIENT_SQLSTATES:
         return True
     return "database is locked" in str(orig)
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """The connection was lost or refused: PostgreSQL restarted or is unreachable."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    state = str(getattr(exc.orig, "sqlstate", "") or "")
+    return (
+        exc.connection_invalidated
+        or state.startswith(LOST_CONNECTION_PREFIXES)
+        or (not state and "connection" in str(exc.orig).lower())
+    )
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    if not isinstance(exc, DBAPIError):
+        return False
+    state = getattr(exc.orig, "sqlstate", None)
+    return state == DISK_FULL_SQLSTATE or "database or disk is full" in str(exc.orig)
+
+
+def translate(exc: BaseException) -> BaseException | None:
+    """The domain error a database failure means to the user, if it is one they can act on."""
+    if is_transient(exc):
+        return Busy(BUSY_DETAIL)
+    if is_disk_full(exc):
+        return StorageFull(FULL_DETAIL)
+    if is_unavailable(exc):
+        return Unavailable(UNAVAILABLE_DETAIL)
+    return None
 
 
 @contextmanager
@@ -50,7 +86,17 @@ def unit_of_work(db: Database, *, write: bool = True) -> Iterator[Session]:
                 session.commit()
             # A read-only unit ends with close(): loaded objects stay readable, detached.
         except BaseException as exc:
-            session.rollback()
-            if is_transient(exc):
-                raise Busy(BUSY_DETAIL) from exc
+            _rollback_quietly(session)
+            mapped = translate(exc)
+            if mapped is not None:
+                raise mapped from exc
             raise
+
+
+def _rollback_quietly(session: Session) -> None:
+    """Roll back; on a connection that is already gone the rollback itself fails, and the
+    original error is the one to report."""
+    try:
+        session.rollback()
+    except DBAPIError:
+        session.invalidate()

@@ -1,0 +1,93 @@
+"""Faults with clear answers and nothing corrupted: a full disk (SQLite), a database
+connection killed under a request (PostgreSQL restarting) — issue 11."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, event, func, select, text
+
+from crowdloop.errors import StorageFull, Unavailable
+from crowdloop.projects.models import Task
+from crowdloop.storage.engine import Database
+from crowdloop.storage.uow import unit_of_work
+from tests.factories.accounts import make_user
+from tests.helpers import actors, project_body
+
+
+def _limit_pages(db: Database, extra_pages: int) -> Any:
+    with db.engine.connect() as conn:
+        used = int(conn.exec_driver_sql("PRAGMA page_count").scalar_one())
+    db.engine.dispose()
+
+    def limit(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.execute(f"PRAGMA max_page_count={used + extra_pages}")
+
+    event.listen(db.engine, "connect", limit)
+    return limit
+
+
+def test_a_full_disk_is_a_clear_error_and_corrupts_nothing(
+    app_client: TestClient, db: Database, backend: str
+) -> None:
+    if backend != "sqlite":
+        pytest.skip("the disk-full path is simulated with SQLite's max_page_count")
+    team = actors(app_client, db, n_workers=1)
+    project = team.requester.create_project(project_body())
+    limit = _limit_pages(db, 40)
+    statuses = []
+    for i in range(60):
+        body = {"data": {"text": f"{i} " + "x" * 8000}}
+        response = team.requester.http.post(
+            f"/api/v1/projects/{project['id']}/tasks", json=body, headers=team.requester.headers
+        )
+        statuses.append(response.status_code)
+        if response.status_code == 507:
+            assert response.json() == {
+                "error": "StorageFull",
+                "detail": "the database's disk is full; nothing was saved (free space, then "
+                "try again)",
+            }
+            break
+    assert statuses[-1] == 507, statuses
+    created = statuses.count(201)
+    assert created == len(statuses) - 1
+    with unit_of_work(db, write=False) as session:
+        assert session.scalar(select(func.count()).select_from(Task)) == created
+        assert session.execute(text("PRAGMA integrity_check")).scalar_one() == "ok"
+    event.remove(db.engine, "connect", limit)
+    db.engine.dispose()
+    team.requester.create_task(project["id"], {"data": {"text": "room again"}})
+
+
+def test_a_connection_killed_under_a_request_is_unavailable_then_recovers(
+    db: Database, backend: str, pg_database_url: str
+) -> None:
+    if backend != "postgresql":
+        pytest.skip("a PostgreSQL restart, as the server sees it")
+    admin = create_engine(pg_database_url, isolation_level="AUTOCOMMIT")
+
+    def write_while_the_server_goes_away() -> None:
+        with unit_of_work(db) as session:
+            make_user(session, username="lost")
+            session.flush()
+            pid = session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+            with admin.connect() as conn:
+                conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            session.execute(text("SELECT 1"))
+
+    with pytest.raises(Unavailable, match="unavailable right now"):
+        write_while_the_server_goes_away()
+    admin.dispose()
+    with unit_of_work(db) as session:  # no restart of crowdloop: the pool reconnects
+        make_user(session, username="after")
+    with unit_of_work(db, write=False) as session:
+        names = set(session.scalars(text("SELECT username FROM users")))
+    assert names == {"after"}
+
+
+def test_storage_full_is_not_mistaken_for_busy() -> None:
+    assert StorageFull.status_code == 507
+    assert Unavailable.status_code == 503
