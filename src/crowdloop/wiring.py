@@ -16,6 +16,7 @@ from crowdloop.ai import jobs as ai_jobs
 from crowdloop.config import Settings
 from crowdloop.events import service as events
 from crowdloop.events.bus import Bus
+from crowdloop.events.live import LiveNotifier, RedisAnnouncer, channels_for
 from crowdloop.events.types import EventType
 from crowdloop.jobs.queue import make_huey
 from crowdloop.jobs.service import Jobs, JobSpec, interval_minutes
@@ -36,12 +37,14 @@ SWEEP_SECONDS = 60
 
 @dataclass
 class Platform:
-    """What an entry point runs on: settings, database, bus and jobs, built once."""
+    """What an entry point runs on: settings, database, bus, jobs and the live notifier
+    (started by the app's lifespan), built once."""
 
     settings: Settings
     db: Database
     bus: Bus
     jobs: Jobs
+    live: LiveNotifier
 
     def wake_relay(self) -> None:
         """After a commit that published: enqueue the relay unless one is already queued
@@ -129,8 +132,11 @@ def build(settings: Settings, *, db: Database | None = None) -> Platform:
     database = db or make_database(settings)
     bus = build_bus()
     bus.attach(database)
-    platform = Platform(settings, database, bus, Jobs(lambda: make_huey(settings), database))
+    announcer = RedisAnnouncer(settings.redis_url) if settings.redis_url else None
+    live = LiveNotifier(database, channels_for(settings, database), announcer=announcer)
+    platform = Platform(settings, database, bus, Jobs(lambda: make_huey(settings), database), live)
     for spec in job_specs(platform):
         platform.jobs.register(spec)
     bus.on_commit(platform.wake_relay)
+    bus.on_commit(live.committed)  # live pages, in this process and (Redis) the others
     return platform

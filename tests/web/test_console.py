@@ -193,7 +193,7 @@ class TestDashboard:
         assert "event: stats\n" in body
         assert 'data-stat="answers">1<' in body
         assert all(
-            line.startswith(("data: ", "event: ", "retry: ")) or not line
+            line.startswith(("data: ", "event: ", "retry: ", "id: ")) or not line
             for line in body.splitlines()
         )
 

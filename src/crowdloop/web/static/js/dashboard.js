@@ -1,5 +1,6 @@
-// Live dashboard: the server pushes the re-rendered stats panel as a server-sent event
-// whenever the numbers change; EventSource reconnects by itself after a drop.
+// Live dashboard: the server sends each of the project's events ("change", its SSE id is
+// the event id) and then the re-rendered stats panel ("stats"). EventSource reconnects by
+// itself after a drop and sends Last-Event-ID, so the server replays what was missed.
 (function () {
   "use strict";
   var panel = document.getElementById("stats");
