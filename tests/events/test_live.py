@@ -228,3 +228,18 @@ def test_redis_carries_a_commit_of_another_process(
             wired.live.close()
             wired.jobs.close()
             wired.db.dispose()
+
+
+def test_a_dead_redis_is_not_asked_again_at_every_commit() -> None:
+    """With Redis down, one commit pays the connect timeout; the next ones skip it."""
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    from crowdloop.events.live.channels import RedisAnnouncer
+
+    announce = RedisAnnouncer("redis://127.0.0.1:1/0")
+    try:
+        with pytest.raises(RedisConnectionError):
+            announce()
+        announce()  # quiet for a while: returns without trying (or raising)
+    finally:
+        announce.close()

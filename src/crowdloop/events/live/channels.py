@@ -125,6 +125,9 @@ async def _subscribe_redis(url: str, notifier: LiveNotifier) -> None:
         await client.aclose()
 
 
+QUIET_AFTER_FAILURE_SECONDS = 5.0
+
+
 class RedisAnnouncer:
     """PUBLISH on the channel after a commit that published; every process that commits
     events (servers, ``crowdloop worker``, the CLI) sends it. A failure is logged by the
@@ -134,9 +137,18 @@ class RedisAnnouncer:
         self.url = url
         self._client: Redis | None = None
         self._lock = threading.Lock()
+        self._quiet_until = 0.0
 
     def __call__(self) -> None:
-        self._connection().publish(CHANNEL, b"")
+        """Publish, unless Redis failed in the last few seconds: then the commit does not
+        wait on it again (the pages' safety poll carries the change meanwhile)."""
+        if time.monotonic() < self._quiet_until:
+            return
+        try:
+            self._connection().publish(CHANNEL, b"")
+        except Exception:
+            self._quiet_until = time.monotonic() + QUIET_AFTER_FAILURE_SECONDS
+            raise
 
     def _connection(self) -> Redis:
         with self._lock:
