@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterator
 
 import pytest
+from redis import Redis
+from redis.exceptions import RedisError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -157,3 +160,32 @@ def test_subscriber_signature_is_what_the_relay_calls(platform: Platform) -> Non
     assert [(e.type, e.project_id, e.payload) for e in got] == [("tasks.created", 3, {"count": 2})]
     with unit_of_work(platform.db, write=False) as session:
         assert _handling_status(session, "tests.sig") == HandlingStatus.done
+
+
+REDIS_URL = os.environ.get("CROWDLOOP_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+class TestRedisQueue:
+    """CROWDLOOP_REDIS_URL: the queue in Redis, with the same jobs and guarantees."""
+
+    def test_a_commit_wakes_the_relay_through_redis(self, settings: Settings) -> None:
+        try:
+            Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
+        except RedisError:
+            pytest.skip(f"no Redis at {REDIS_URL}")
+        wired = build(settings.model_copy(update={"redis_url": REDIS_URL}))
+        assert type(wired.jobs.huey).__name__ == "PriorityRedisHuey"
+        wired.jobs.flush()
+        seen: list[int] = []
+        wired.bus.subscribe(Subscriber("tests.redis", lambda _s, e: seen.append(e.id)))
+        running = start_embedded(wired.jobs.huey, 1)
+        try:
+            with unit_of_work(wired.db) as session:
+                published = events.publish(session, EventType.webhook_test, project_id=1)
+            assert _wait_for(lambda: published.id in seen), seen
+        finally:
+            stop_embedded(running)
+            wired.jobs.flush()
+            wired.jobs.close()
+            wired.live.close()
+            wired.db.dispose()

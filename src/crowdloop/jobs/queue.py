@@ -14,11 +14,14 @@ from pathlib import Path
 from typing import Any
 
 from huey import MemoryHuey, PostgresHuey, PriorityRedisHuey, SqliteHuey
+from redis import ConnectionPool
 from sqlalchemy.engine import make_url
 
 from crowdloop.config import Settings
 
 QUEUE_NAME = "crowdloop"
+REDIS_CONNECT_TIMEOUT = 2.0
+REDIS_SOCKET_TIMEOUT = 10.0
 
 
 def jobs_file(database_url: str) -> Path | None:
@@ -33,7 +36,14 @@ def make_huey(settings: Settings) -> Any:
     """A huey instance for these settings (results are not kept: jobs write to the DB)."""
     options: dict[str, Any] = {"results": False, "utc": True}
     if settings.redis_url:
-        return PriorityRedisHuey(QUEUE_NAME, url=settings.redis_url, **options)
+        # Bounded waits: an enqueue runs after every commit that published, and must not
+        # hang a request on an unreachable Redis (blocking reads wait READ_TIMEOUT).
+        pool = ConnectionPool.from_url(
+            settings.redis_url,
+            socket_connect_timeout=REDIS_CONNECT_TIMEOUT,
+            socket_timeout=REDIS_SOCKET_TIMEOUT,
+        )
+        return PriorityRedisHuey(QUEUE_NAME, connection_pool=pool, **options)
     if not settings.is_sqlite:
         url = make_url(settings.database_url).set(drivername="postgresql")
         dsn = url.render_as_string(hide_password=False)
