@@ -174,9 +174,12 @@ def _control_if_due(
     if not qualifying and not wants_control(project, worker.id, seed):
         return None
     candidates = claiming.control_candidates(session, project.id, worker.id)
-    if candidates:
-        task_id = candidates[seed % len(candidates)]
-        return claiming.claim_control(session, worker, project, task_id, now=now)
+    start = seed % len(candidates) if candidates else 0
+    # From the drawn one on: a control the worker was given meanwhile is passed over.
+    for task_id in candidates[start:] + candidates[:start]:
+        claimed = claiming.claim_control(session, worker, project, task_id, now=now)
+        if claimed is not None:
+            return claimed
     if qualifying:
         raise NoTaskAvailable(
             f"project {project.id} asks for a qualification test first, and it has no"

@@ -39,6 +39,15 @@ def try_advisory_xact_lock(session: Session, namespace: int, key: int) -> bool:
     return bool(got)
 
 
+def advisory_xact_lock(session: Session, namespace: int, key: int) -> None:
+    """PostgreSQL: wait for the advisory lock ``(namespace, key)`` and hold it until this
+    transaction ends (both are 32-bit: ``key`` is folded into that range, so two keys may
+    share a lock, which only serialises them). SQLite: nothing (writers are serialised)."""
+    if is_postgresql(session):
+        args = {"ns": namespace, "id": key % 2**31}
+        session.execute(text("SELECT pg_advisory_xact_lock(:ns, :id)"), args)
+
+
 @contextmanager
 def session_advisory_lock(engine: Engine, namespace: int, key: int) -> Iterator[bool]:
     """PostgreSQL: hold the advisory lock ``(namespace, key)`` on a connection of its own

@@ -17,12 +17,13 @@ from sqlalchemy.orm import Session
 from crowdloop.accounts.models import User
 from crowdloop.errors import NoTaskAvailable
 from crowdloop.projects.models import Project
-from crowdloop.storage.dialect import is_postgresql
+from crowdloop.storage.dialect import advisory_xact_lock, is_postgresql
 from crowdloop.work import repository
 from crowdloop.work.models import Assignment, AssignmentStatus
 
 MAX_WINDOWS = 20
 FULL_SCAN_EVERY = 50
+CLAIM_LOCK = 7_303  # advisory lock namespace: one worker's claims, one at a time
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,13 @@ class Stream:
 def stream_of(session: Session, worker_id: int, project_id: int, *, now: datetime) -> Stream:
     """The worker's live lease and position, from their newest assignment (one probe).
     The newest assignment's id varies per request: it seeds the control draw, and its
-    task is where the scan resumes."""
+    task is where the scan resumes.
+
+    One worker's claims run one at a time (PostgreSQL: an advisory lock held to the end
+    of the transaction; SQLite serialises writers already): when the same worker asks from
+    several connections at once, the later requests read the lease the first one took and
+    hand it back, instead of racing it for a second lease (issue 11, finding 6)."""
+    advisory_xact_lock(session, CLAIM_LOCK, worker_id)
     latest = repository.latest_for_worker(session, worker_id, project_id)
     position = Position(
         seed=0 if latest is None else int(latest.id),
@@ -149,21 +156,28 @@ def control_candidates(session: Session, project_id: int, worker_id: int) -> lis
 
 def claim_control(
     session: Session, worker: User, project: Project, task_id: int, *, now: datetime
-) -> Assignment:
+) -> Assignment | None:
     """Lease a control task: no slot is taken (any number of workers answer it, once each)
-    and no reward is paid."""
-    repository.claim_control(session, task_id)
-    assignment = Assignment(
-        project_id=project.id,
-        task_id=task_id,
-        worker_id=worker.id,
-        status=AssignmentStatus.active,
-        reward_cents=0,
-        lease_expires_at=now + timedelta(seconds=project.lease_seconds),
-        created_at=now,
-    )
-    session.add(assignment)
-    session.flush()
+    and no reward is paid. None when the worker holds it already (a lease taken by another
+    path meanwhile: the unique (task, worker) key refused the second one)."""
+    savepoint = session.begin_nested()
+    try:
+        repository.claim_control(session, task_id)
+        assignment = Assignment(
+            project_id=project.id,
+            task_id=task_id,
+            worker_id=worker.id,
+            status=AssignmentStatus.active,
+            reward_cents=0,
+            lease_expires_at=now + timedelta(seconds=project.lease_seconds),
+            created_at=now,
+        )
+        session.add(assignment)
+        session.flush()
+    except IntegrityError:
+        savepoint.rollback()
+        return None
+    savepoint.commit()
     return assignment
 
 
