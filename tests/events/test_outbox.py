@@ -13,6 +13,7 @@ from crowdloop.events import service as events
 from crowdloop.events.bus import Published
 from crowdloop.events.models import Event
 from crowdloop.events.types import EventType
+from crowdloop.quality import review
 from crowdloop.storage.engine import Database
 from crowdloop.storage.uow import unit_of_work
 from crowdloop.wiring import Platform
@@ -108,15 +109,41 @@ class TestTheLoopPublishes:
         with unit_of_work(db, write=False) as session:
             rows = session.scalars(select(Event).order_by(Event.id)).all()
         assert [r.type for r in rows] == [
+            "tasks.created",
             "assignment.leased",
             "answer.submitted",
+            "result.changed",
             "task.completed",
+            "project.finished",
         ]
-        leased, submitted, completed = rows
+        created, leased, submitted, changed, completed, finished = rows
+        assert created.payload["count"] == 1
         assert leased.payload["assignment_id"] == assignment_id
         assert submitted.project_id == project.id
         assert submitted.actor_id == worker.id
+        assert (changed.payload["answer"], changed.payload["previous"]) == (LABELS[0], None)
         assert completed.payload["answer"] == LABELS[0]
+        assert finished.project_id == project.id
+
+    def test_a_review_and_a_second_task_left_open(self, db: Database) -> None:
+        with unit_of_work(db) as session:
+            owner = make_user(session, role=Role.requester)
+            project = make_project(session, owner, overlap=1)
+            make_tasks(session, project, 2)
+            worker = make_user(session, role=Role.worker)
+        with unit_of_work(db) as session:
+            assignment_id = policy.next_assignment(session, worker, project).id
+        with unit_of_work(db) as session:
+            work.submit(session, worker, assignment_id, LABELS[1])
+        with unit_of_work(db) as session:
+            review.review(session, owner, assignment_id, review.ReviewIn(verdict="accept"))
+        with unit_of_work(db, write=False) as session:
+            types = [r.type for r in session.scalars(select(Event).order_by(Event.id))]
+            decided = session.scalars(select(Event).where(Event.type == "review.decided")).one()
+        assert "project.finished" not in types  # the second task is still open
+        assert types[-1] == "review.decided"
+        assert decided.payload["decision"] == "accepted"
+        assert decided.actor_id == owner.id
 
     def test_a_refused_answer_publishes_nothing(self, db: Database) -> None:
         with unit_of_work(db) as session:

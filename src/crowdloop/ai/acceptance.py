@@ -18,6 +18,8 @@ from crowdloop.ai.protocols import Prelabeler, has_prediction
 from crowdloop.ai.schemas import AiConfig, AiState
 from crowdloop.ai.training import Progress, _quiet
 from crowdloop.algorithms.guarantee import AuditResult, Certificate, audit, certify_threshold
+from crowdloop.events.service import publish
+from crowdloop.events.types import EventType
 from crowdloop.projects.models import Project, Task
 from crowdloop.storage.types import utcnow
 
@@ -120,6 +122,15 @@ def finish(
 ) -> Certificate:
     """Certify the version, make it current, auto-accept above its threshold if allowed."""
     cert = certify(session, version, config)
+    if cert.certified:
+        publish(
+            session,
+            EventType.model_certified,
+            project_id=project.id,
+            version_id=version.id,
+            version=version.version,
+            threshold=cert.threshold,
+        )
     if isinstance(version.detail, str) and version.detail.startswith("model server:"):
         state.server_state = version.detail.split(":")[1].strip()
         state.server_detail = version.detail

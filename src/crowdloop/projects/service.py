@@ -9,6 +9,8 @@ from sqlalchemy.orm import Session
 
 from crowdloop.accounts.models import Role, User
 from crowdloop.errors import InvalidInput, NotFound, PermissionDenied
+from crowdloop.events.service import publish
+from crowdloop.events.types import EventType
 from crowdloop.projects import access, repository
 from crowdloop.projects.answer_schema import check_answer, parse_schema
 from crowdloop.projects.models import Project, ProjectMember, Task, TaskBatch
@@ -134,6 +136,14 @@ def create_task(session: Session, project: Project, item: TaskCreate) -> Task:
     task = Task(**task_values(project, item, batch_id=None))
     session.add(task)
     session.flush()
+    publish(
+        session,
+        EventType.tasks_created,
+        project_id=project.id,
+        batch_id=None,
+        count=1,
+        task_id=task.id,
+    )
     return task
 
 

@@ -43,9 +43,20 @@ def on_answer(session: Session, event: Published) -> None:
     state = inference.task_state(session, project, assignment.task_id)
     if state is None:
         state = inference.TaskState(None, 0.0, 0.0)
-    repository.set_result(session, assignment.task_id, state.answer, state.confidence)
     task = session.get(Task, assignment.task_id)
     assert task is not None
+    previous = task.result
+    repository.set_result(session, assignment.task_id, state.answer, state.confidence)
+    if state.answer != previous:
+        publish(
+            session,
+            EventType.result_changed,
+            project_id=project.id,
+            task_id=task.id,
+            answer=state.answer,
+            previous=previous,
+            confidence=round(state.confidence, 6),
+        )
     _settle(session, project, task, state)
     service.on_submit(session, project, task, assignment, now)
 
@@ -84,3 +95,5 @@ def _settle(session: Session, project: Project, task: Task, state: inference.Tas
             confidence=round(state.confidence, 6),
             n_answers=task.n_answers,
         )
+        if not work.has_open_tasks(session, project.id):
+            publish(session, EventType.project_finished, project_id=project.id)

@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session
 
 from crowdloop.accounts.models import Role, User
 from crowdloop.errors import Conflict, InvalidInput, NotFound
+from crowdloop.events.service import publish
+from crowdloop.events.types import EventType
 from crowdloop.projects import access
 from crowdloop.projects.models import Project
 from crowdloop.quality import inference, repository
@@ -88,5 +90,15 @@ def review(
     result, confidence = found if found is not None else (None, None)
     repository.set_results(
         session, [{"id": assignment.task_id, "result": result, "confidence": confidence}]
+    )
+    publish(
+        session,
+        EventType.review_decided,
+        project_id=project.id,
+        actor_id=reviewer.id,
+        assignment_id=assignment.id,
+        task_id=assignment.task_id,
+        worker_id=assignment.worker_id,
+        decision=assignment.review,
     )
     return assignment

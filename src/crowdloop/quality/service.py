@@ -9,7 +9,11 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from crowdloop.algorithms.metrics import beta_interval
+from crowdloop.audit import service as audit
+from crowdloop.audit.models import AuditAction
 from crowdloop.errors import Conflict, NotFound, PermissionDenied
+from crowdloop.events.service import publish
+from crowdloop.events.types import EventType
 from crowdloop.projects.models import Project, Task
 from crowdloop.projects.quality_config import QualityRule
 from crowdloop.quality import inference, repository
@@ -132,7 +136,21 @@ def block(
     )
     session.add(event)
     session.flush()
+    _announce(session, event)
     return event
+
+
+def _announce(session: Session, event: QualityEvent) -> None:
+    publish(
+        session,
+        EventType.quality_action,
+        project_id=event.project_id,
+        worker_id=event.worker_id,
+        kind=event.kind.value,
+        rule=event.rule,
+        reason=event.reason,
+        quality_event_id=event.id,
+    )
 
 
 def on_skip(session: Session, project: Project, worker_id: int, now: datetime) -> None:
@@ -211,6 +229,7 @@ def act(
     )
     session.add(event)
     session.flush()
+    _announce(session, event)
     return event
 
 
@@ -252,6 +271,17 @@ def revert(
             _reaggregate(session, project, assignment.task_id)
     event.reverted, event.reverted_by, event.reverted_at = True, by, now or utcnow()
     session.flush()
+    audit.record(
+        session,
+        AuditAction.quality_reverted,
+        actor_id=by,
+        subject=("project", project.id),
+        detail={
+            "quality_event_id": event.id,
+            "worker_id": event.worker_id,
+            "kind": event.kind.value,
+        },
+    )
     return event
 
 

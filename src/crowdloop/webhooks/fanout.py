@@ -20,9 +20,13 @@ SUBSCRIBER_NAME = "webhooks"
 
 
 def wants(endpoint: WebhookEndpoint, event: Published) -> bool:
-    """A test event goes to the endpoint it names only; others by the endpoint's types."""
+    """A test event goes to the endpoint it names only; others by the endpoint's types.
+    An endpoint receives what happened after it was registered, never the backlog the
+    relay had not reached yet when it was added."""
     if event.type == EventType.webhook_test and "endpoint_id" in event.payload:
         return bool(event.payload["endpoint_id"] == endpoint.id)
+    if event.occurred_at < endpoint.created_at:
+        return False
     return not endpoint.event_types or event.type in endpoint.event_types
 
 

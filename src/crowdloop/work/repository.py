@@ -190,6 +190,21 @@ def close_task(session: Session, task_id: int) -> None:
     session.execute(stmt, execution_options={"synchronize_session": False})
 
 
+def has_open_tasks(session: Session, project_id: int) -> bool:
+    """An open slot or a live lease on a non-control task (the pick index serves the
+    slots > 0 part; the project's last tasks are checked only when one completes)."""
+    open_task = (
+        select(Task.id)
+        .where(
+            Task.project_id == project_id,
+            Task.is_control.is_(False),
+            or_(Task.slots > 0, Task.n_active > 0),
+        )
+        .limit(1)
+    )
+    return session.scalar(open_task) is not None
+
+
 def extend_task(session: Session, task_id: int, max_answers: int) -> None:
     """Dynamic overlap: one more slot for a contested task whose slots are all taken."""
     stmt = (

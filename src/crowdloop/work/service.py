@@ -149,6 +149,11 @@ def close_task(session: Session, task_id: int) -> None:
     repository.close_task(session, task_id)
 
 
+def has_open_tasks(session: Session, project_id: int) -> bool:
+    """Whether any task of the project still wants an answer or has one under way."""
+    return repository.has_open_tasks(session, project_id)
+
+
 def extend_task(session: Session, task_id: int, max_answers: int) -> None:
     """Dynamic overlap: one more slot for a contested task, up to ``max_answers``."""
     repository.extend_task(session, task_id, max_answers)

@@ -14,8 +14,11 @@ from typing import Any, BinaryIO, Literal
 from sqlalchemy.orm import Session
 
 from crowdloop.errors import InvalidInput
+from crowdloop.events.service import publish
+from crowdloop.events.types import EventType
 from crowdloop.projects import service as projects
 from crowdloop.projects.importing import readers, repository
+from crowdloop.projects.importing.duplicates import refuse_duplicates
 from crowdloop.projects.importing.schemas import ImportReport
 from crowdloop.projects.models import Project
 
@@ -76,13 +79,21 @@ def import_tasks(  # noqa: PLR0913 - the shared API/CLI signature, keyword-only 
     if batch_size < 1:
         raise InvalidInput("batch_size must be at least 1")
     fmt = fmt or detect_format(source)
-    records = _records(stream, fmt, project.task_type)
+    records = refuse_duplicates(session, project.id, _records(stream, fmt, project.task_type))
     batch = repository.create_batch(session, project.id, source=source, fmt=fmt)
     report = ImportReport(batch_id=batch.id, format=fmt, source=source, on_error=on_error)
     ignored = _load(session, project, records, report, batch_size=batch_size, progress=progress)
     _check(report, ignored)
     repository.finish_batch(
         session, batch.id, rows=report.n_rows, imported=report.n_imported, errors=report.n_errors
+    )
+    publish(
+        session,
+        EventType.tasks_created,
+        project_id=project.id,
+        batch_id=batch.id,
+        count=report.n_imported,
+        source=source,
     )
     return report
 
