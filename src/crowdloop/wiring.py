@@ -20,6 +20,7 @@ from crowdloop.events.live import LiveNotifier, RedisAnnouncer, channels_for
 from crowdloop.events.types import EventType
 from crowdloop.jobs.queue import make_huey
 from crowdloop.jobs.service import Jobs, JobSpec, interval_minutes
+from crowdloop.jobs.waker import Waker
 from crowdloop.quality import jobs as quality_jobs
 from crowdloop.quality import reactions as quality_reactions
 from crowdloop.storage.engine import Database, make_database
@@ -46,9 +47,21 @@ class Platform:
     jobs: Jobs
     live: LiveNotifier
 
+    def __post_init__(self) -> None:
+        self._relay_waker = Waker(self._enqueue_relay, name="crowdloop-relay-waker")
+
     def wake_relay(self) -> None:
-        """After a commit that published: enqueue the relay unless one is already queued
-        and has not started reading (the relay clears the flag before it reads)."""
+        """After a commit that published: a poke, folded with the others into one enqueue
+        by a background thread (see jobs.waker)."""
+        self._relay_waker.poke()
+
+    def flush(self) -> None:
+        """Act on pending wake-ups now (a short-lived process before it exits)."""
+        self._relay_waker.flush()
+
+    def _enqueue_relay(self) -> None:
+        """Enqueue the relay unless one is already queued and has not started reading (the
+        relay clears the flag before it reads)."""
         if self.jobs.huey.put_if_empty(WAKE_KEY, 1):
             self.jobs.enqueue(RELAY)
 
@@ -98,12 +111,12 @@ def build_bus() -> Bus:
 def job_specs(platform: Platform) -> list[JobSpec]:
     settings, db = platform.settings, platform.db
     specs = [
-        JobSpec(RELAY, platform.relay),
+        JobSpec(RELAY, platform.relay, quiet=True),
         # The relay's safety net: events whose wake-up was lost (a killed process) and
         # retries that came due are picked up within a minute.
         JobSpec("events.sweep", platform.relay, every_minutes=1),
         JobSpec("work.expire_leases", _bound(work_jobs.expire_all, db), every_minutes=1),
-        JobSpec(SEND_WEBHOOKS, platform.send_webhooks, retries=0),
+        JobSpec(SEND_WEBHOOKS, platform.send_webhooks, retries=0, quiet=True),
         # Retries that came due (5 min to 10 h apart) and wake-ups that were lost.
         JobSpec("webhooks.sweep", platform.send_webhooks, retries=0, every_minutes=1),
     ]

@@ -61,6 +61,7 @@ class CliState:
 
     def close(self) -> None:
         if self._platform is not None:
+            self._platform.flush()  # a command's events wake the relay before it exits
             self._platform.db.dispose()
             self._platform.jobs.close()
             self._platform = None

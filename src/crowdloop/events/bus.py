@@ -51,12 +51,15 @@ Reaction = Callable[[Session, Published], None]
 
 @dataclass(frozen=True)
 class Subscriber:
-    """An after-commit listener. ``types`` empty means every type."""
+    """An after-commit listener. ``types`` empty means every type. ``projects``, if given,
+    answers which of a batch's project ids the subscriber cares about at all (webhooks:
+    those with an endpoint), so that the relay writes no handling for the others."""
 
     name: str
     handle: Callable[[Session, Published], None]
     types: frozenset[str] = frozenset()
     max_attempts: int = 8
+    projects: Callable[[Session, set[int]], set[int]] | None = None
 
     def wants(self, event_type: str) -> bool:
         return not self.types or event_type in self.types

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -76,22 +76,34 @@ def dispatch(db: Database, bus: Bus, *, limit: int = 500) -> int:
         with unit_of_work(db) as session:
             rows = repository.undispatched(session, limit)
             now = utcnow()
-            handlings = [
-                {
-                    "event_id": row.id,
-                    "subscriber": sub.name,
-                    "next_attempt_at": now,
-                    "status": HandlingStatus.pending,
-                    "attempts": 0,
-                }
-                for row in rows
-                for sub in bus.subscribers_for(row.type)
-            ]
-            repository.add_handlings(session, handlings)
+            repository.add_handlings(session, _handlings(session, bus, rows, now))
             repository.mark_dispatched(session, [row.id for row in rows], now)
         total += len(rows)
         if len(rows) < limit:
             return total
+
+
+def _handlings(
+    session: Session, bus: Bus, rows: Sequence[Event], now: datetime
+) -> list[dict[str, Any]]:
+    projects = {row.project_id for row in rows if row.project_id is not None}
+    interested = {
+        sub.name: sub.projects(session, projects)
+        for sub in bus.subscribers.values()
+        if sub.projects is not None
+    }
+    return [
+        {
+            "event_id": row.id,
+            "subscriber": sub.name,
+            "next_attempt_at": now,
+            "status": HandlingStatus.pending,
+            "attempts": 0,
+        }
+        for row in rows
+        for sub in bus.subscribers_for(row.type)
+        if sub.name not in interested or row.project_id in interested[sub.name]
+    ]
 
 
 def _claim(db: Database, limit: int, lease: timedelta) -> list[int]:

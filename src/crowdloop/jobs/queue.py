@@ -51,4 +51,6 @@ def make_huey(settings: Settings) -> Any:
     path = jobs_file(settings.database_url)
     if path is None:
         return MemoryHuey(QUEUE_NAME, **options)
-    return SqliteHuey(QUEUE_NAME, filename=str(path), **options)
+    # fsync off: the queue holds wake-ups and retries whose truth is in the database (a
+    # queue entry lost to a power cut is re-found by the per-minute sweeps).
+    return SqliteHuey(QUEUE_NAME, filename=str(path), fsync=False, **options)

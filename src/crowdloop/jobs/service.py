@@ -34,13 +34,17 @@ WORKER_NAME = f"{socket.gethostname()}:{os.getpid()}"
 
 @dataclass(frozen=True)
 class JobSpec:
-    """A job: ``every_minutes`` makes it periodic (huey's scheduler has minute resolution)."""
+    """A job: ``every_minutes`` makes it periodic (huey's scheduler has minute resolution).
+    A ``quiet`` job (run after every commit, like the relay) is listed only when it fails
+    or retries: writing a running row for each of thousands of runs an hour would cost more
+    than the job."""
 
     name: str
     run: Callable[..., object]
     retries: int = 3
     retry_delay: int = 10
     every_minutes: int | None = None
+    quiet: bool = False
 
 
 def every(minutes: int) -> Callable[[datetime], bool]:
@@ -128,7 +132,12 @@ class Jobs:
         self.huey.signal(signals.SIGNAL_ERROR)(self._error)
         self.huey.signal(signals.SIGNAL_RETRYING)(self._retrying)
 
+    def _quiet(self, task: Any) -> bool:
+        return any(s.quiet and s.name == task.name for s in self._specs)
+
     def _executing(self, _signal: str, task: Any) -> None:
+        if self._quiet(task):
+            return
         with unit_of_work(self.db) as session:
             run = session.get(JobRun, task.id)
             if run is None:
@@ -138,8 +147,13 @@ class Jobs:
             run.retries_left, run.updated_at = int(task.retries or 0), utcnow()
 
     def _finished(self, _signal: str, task: Any, *_: Any) -> None:
+        if self._quiet(task) and task.retries == self._spec_retries(task):
+            return  # a quiet job that never failed left no row behind
         with unit_of_work(self.db) as session:
             session.execute(delete(JobRun).where(JobRun.id == task.id))
+
+    def _spec_retries(self, task: Any) -> int:
+        return next((s.retries for s in self._specs if s.name == task.name), 0)
 
     def _error(self, _signal: str, task: Any, exc: BaseException | None = None) -> None:
         self._set(task, JobStatus.failed, f"{type(exc).__name__}: {exc}" if exc else None)

@@ -62,5 +62,6 @@ def _handle(session: Session, event: Published) -> None:
 
 
 def subscriber() -> Subscriber:
-    """Every event type; the wiring registers it on the bus."""
-    return Subscriber(SUBSCRIBER_NAME, _handle)
+    """Every event type, but only of projects with an active endpoint (the relay writes no
+    handling for the rest); the wiring registers it on the bus."""
+    return Subscriber(SUBSCRIBER_NAME, _handle, projects=repository.projects_with_endpoints)

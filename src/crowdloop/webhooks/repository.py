@@ -24,6 +24,16 @@ def endpoints_of(session: Session, project_id: int) -> Sequence[WebhookEndpoint]
     return session.scalars(query.order_by(WebhookEndpoint.id)).all()
 
 
+def projects_with_endpoints(session: Session, project_ids: set[int]) -> set[int]:
+    """Which of these projects have an active endpoint (one query per relay batch)."""
+    if not project_ids:
+        return set()
+    query = select(WebhookEndpoint.project_id).where(
+        WebhookEndpoint.project_id.in_(project_ids), WebhookEndpoint.active.is_(True)
+    )
+    return {int(p) for p in session.scalars(query.distinct())}
+
+
 def active_endpoints(session: Session, project_id: int) -> Sequence[WebhookEndpoint]:
     query = select(WebhookEndpoint).where(
         WebhookEndpoint.project_id == project_id, WebhookEndpoint.active.is_(True)
