@@ -49,9 +49,7 @@ def _round(url: str, path: str, token: str) -> list[httpx.Response]:
     return answers
 
 
-def test_one_worker_many_connections_get_one_lease(
-    settings: Settings, platform: Platform
-) -> None:
+def test_one_worker_many_connections_get_one_lease(settings: Settings, platform: Platform) -> None:
     project_id, token = _seed(platform)
     statuses: list[int] = []
     with live_server(settings, platform) as url:

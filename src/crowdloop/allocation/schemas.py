@@ -4,11 +4,13 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from crowdloop.storage.base import INT64_MAX
 from crowdloop.work.models import LIVE_LOOKBACK
 
 # Next-task serves pushed leases from the worker's newest LIVE_LOOKBACK assignments.
 MAX_CAPACITY = LIVE_LOOKBACK // 2
 Capacity = Annotated[int, Field(ge=1, le=MAX_CAPACITY)]
+WorkerId = Annotated[int, Field(ge=1, le=INT64_MAX)]
 
 
 class AssignRequest(BaseModel):
@@ -16,11 +18,11 @@ class AssignRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    worker_ids: list[int] | None = Field(
+    worker_ids: list[WorkerId] | None = Field(
         None, min_length=1, max_length=100_000, description="Default: every allowed worker."
     )
     capacity: Capacity = Field(1, description="New leases per worker.")
-    capacities: dict[int, Capacity] | None = Field(
+    capacities: dict[WorkerId, Capacity] | None = Field(
         None, description="Per-worker capacity, overriding `capacity`."
     )
     candidates: int = Field(20, ge=1, le=200, description="Candidate tasks per worker.")

@@ -12,7 +12,7 @@ from crowdloop.accounts.schemas import (
     UserRead,
     UserUpdate,
 )
-from crowdloop.api.deps import CurrentAdmin, CurrentUser, ReadSession, WriteSession
+from crowdloop.api.deps import CurrentAdmin, CurrentUser, PathId, ReadSession, WriteSession
 
 router = APIRouter(tags=["accounts"])
 
@@ -36,7 +36,7 @@ def my_tokens(user: CurrentUser, session: ReadSession) -> list[TokenRead]:
 
 
 @router.delete("/me/tokens/{token_id}", response_model=TokenRead)
-def revoke(token_id: int, user: CurrentUser, session: WriteSession) -> TokenRead:
+def revoke(token_id: PathId, user: CurrentUser, session: WriteSession) -> TokenRead:
     return TokenRead.model_validate(service.revoke_token(session, user, token_id))
 
 
@@ -51,13 +51,15 @@ def create_user(body: UserCreate, _: CurrentAdmin, session: WriteSession) -> Use
 
 
 @router.patch("/users/{user_id}", response_model=UserRead)
-def update_user(user_id: int, body: UserUpdate, _: CurrentAdmin, session: WriteSession) -> UserRead:
+def update_user(
+    user_id: PathId, body: UserUpdate, _: CurrentAdmin, session: WriteSession
+) -> UserRead:
     user = service.get_user(session, user_id)
     return UserRead.model_validate(service.update_user(session, user, body))
 
 
 @router.post("/users/{user_id}/tokens", response_model=TokenIssued, status_code=201)
-def issue_for(user_id: int, _: CurrentAdmin, session: WriteSession) -> TokenIssued:
+def issue_for(user_id: PathId, _: CurrentAdmin, session: WriteSession) -> TokenIssued:
     """Admin: issue a token for another user (e.g. a worker without a password login)."""
     token, plain = service.issue_token(session, service.get_user(session, user_id), name="admin")
     return TokenIssued(**TokenRead.model_validate(token).model_dump(), token=plain)

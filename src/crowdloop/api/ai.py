@@ -6,21 +6,21 @@ from fastapi import APIRouter
 
 from crowdloop.ai import service, status
 from crowdloop.ai.schemas import AiConfig, AiConfigUpdate, AiStatus
-from crowdloop.api.deps import CurrentUser, ReadSession, SettingsDep, WriteSession
+from crowdloop.api.deps import CurrentUser, PathId, ReadSession, SettingsDep, WriteSession
 from crowdloop.projects import access
 
 router = APIRouter(tags=["ai"])
 
 
 @router.get("/projects/{project_id}/ai", response_model=AiConfig)
-def get_config(project_id: int, user: CurrentUser, session: ReadSession) -> AiConfig:
+def get_config(project_id: PathId, user: CurrentUser, session: ReadSession) -> AiConfig:
     """The project's AI configuration (owner or admin)."""
     return service.config_of(access.for_manager(session, user, project_id))
 
 
 @router.put("/projects/{project_id}/ai", response_model=AiConfig)
 def put_config(
-    project_id: int,
+    project_id: PathId,
     body: AiConfigUpdate,
     user: CurrentUser,
     session: WriteSession,
@@ -35,13 +35,13 @@ def put_config(
 
 
 @router.get("/projects/{project_id}/ai/status", response_model=AiStatus)
-def get_status(project_id: int, user: CurrentUser, session: ReadSession) -> AiStatus:
+def get_status(project_id: PathId, user: CurrentUser, session: ReadSession) -> AiStatus:
     """Model version, certificate, auto-acceptance, audit and model-server health."""
     return status.status(session, access.for_manager(session, user, project_id))
 
 
 @router.post("/projects/{project_id}/ai/train", response_model=AiStatus)
-def train(project_id: int, user: CurrentUser, session: WriteSession) -> AiStatus:
+def train(project_id: PathId, user: CurrentUser, session: WriteSession) -> AiStatus:
     """Train now, predict open tasks, certify and auto-accept (when enabled)."""
     project = access.for_manager(session, user, project_id)
     service.run(session, project)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
@@ -18,6 +18,7 @@ from crowdloop.accounts import service as accounts
 from crowdloop.accounts.models import Role, User
 from crowdloop.config import Settings
 from crowdloop.errors import NotAuthenticated, PermissionDenied
+from crowdloop.storage.base import INT64_MAX
 from crowdloop.storage.engine import Database
 from crowdloop.storage.uow import unit_of_work
 
@@ -37,6 +38,13 @@ async def get_settings(request: Request) -> Settings:
 DbDep = Annotated[Database, Depends(get_db)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+# Ids in paths and queries: what the database's 64-bit keys hold (larger is 422, not a 500).
+PathId = Annotated[int, Path(ge=1, le=INT64_MAX, description="A 64-bit id.")]
+QueryId = Annotated[int | None, Query(ge=1, le=INT64_MAX, description="A 64-bit id.")]
+Cursor = Annotated[
+    int, Query(ge=0, le=INT64_MAX, description="Cursor: return items with id greater than this.")
+]
 
 
 def write_session(db: DbDep) -> Iterator[Session]:

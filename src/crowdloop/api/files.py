@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, UploadFile
 
-from crowdloop.api.deps import CurrentUser, CurrentWorker, ReadSession, WriteSession
+from crowdloop.api.deps import CurrentUser, CurrentWorker, PathId, ReadSession, WriteSession
 from crowdloop.files import service
 from crowdloop.files.models import Upload
 from crowdloop.files.schemas import UploadRead
@@ -26,7 +26,7 @@ def content_response(upload: Upload) -> Response:
 
 @router.post("/assignments/{assignment_id}/files", response_model=UploadRead, status_code=201)
 def upload(
-    assignment_id: int, file: UploadFile, worker: CurrentWorker, session: WriteSession
+    assignment_id: PathId, file: UploadFile, worker: CurrentWorker, session: WriteSession
 ) -> UploadRead:
     """Upload a file on your live assignment (type and size as the project allows)."""
     data = file.file.read(MAX_FILE_BYTES + 1)
@@ -36,11 +36,11 @@ def upload(
 
 
 @router.get("/uploads/{upload_id}", response_model=UploadRead)
-def metadata(upload_id: int, user: CurrentUser, session: ReadSession) -> UploadRead:
+def metadata(upload_id: PathId, user: CurrentUser, session: ReadSession) -> UploadRead:
     return UploadRead.model_validate(service.for_reader(session, user, upload_id))
 
 
 @router.get("/uploads/{upload_id}/content", response_class=Response)
-def content(upload_id: int, user: CurrentUser, session: ReadSession) -> Response:
+def content(upload_id: PathId, user: CurrentUser, session: ReadSession) -> Response:
     """The file itself (the uploading worker, the project's owner or an admin)."""
     return content_response(service.for_reader(session, user, upload_id, with_data=True))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from crowdloop.api.deps import CurrentAdmin, ReadSession, WriteSession
+from crowdloop.api.deps import CurrentAdmin, PathId, ReadSession, WriteSession
 from crowdloop.events import service as events
 from crowdloop.events.models import HandlingStatus
 from crowdloop.events.schemas import HandlingRead
@@ -43,6 +43,6 @@ def list_handlings(
 
 
 @router.post("/admin/events/handlings/{handling_id}/retry", response_model=HandlingRead)
-def retry_handling(handling_id: int, _: CurrentAdmin, session: WriteSession) -> HandlingRead:
+def retry_handling(handling_id: PathId, _: CurrentAdmin, session: WriteSession) -> HandlingRead:
     """Re-arm a parked event handling: due now, attempts start again."""
     return events.retry(session, handling_id)

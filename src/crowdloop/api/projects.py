@@ -3,7 +3,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, status
 
 from crowdloop.accounts import service as accounts
-from crowdloop.api.deps import CurrentUser, ReadSession, SettingsDep, WriteSession
+from crowdloop.api.deps import CurrentUser, Cursor, PathId, ReadSession, SettingsDep, WriteSession
 from crowdloop.monitoring import service as monitoring
 from crowdloop.monitoring.schemas import ProjectProgress
 from crowdloop.projects import access, service
@@ -43,7 +43,7 @@ def list_projects(
 
 @router.get("/projects/{project_id}", response_model=ProjectRead | ProjectWorkerRead)
 def get(
-    project_id: int, user: CurrentUser, session: ReadSession
+    project_id: PathId, user: CurrentUser, session: ReadSession
 ) -> ProjectRead | ProjectWorkerRead:
     if user.role.value == "worker":
         return ProjectWorkerRead.model_validate(access.for_worker(session, user, project_id))
@@ -52,33 +52,35 @@ def get(
 
 @router.patch("/projects/{project_id}", response_model=ProjectRead)
 def update(
-    project_id: int, body: ProjectUpdate, user: CurrentUser, session: WriteSession
+    project_id: PathId, body: ProjectUpdate, user: CurrentUser, session: WriteSession
 ) -> ProjectRead:
     project = access.for_manager(session, user, project_id)
     return ProjectRead.model_validate(service.update_project(session, project, body))
 
 
 @router.get("/projects/{project_id}/stats", response_model=ProjectStats)
-def stats(project_id: int, user: CurrentUser, session: ReadSession) -> ProjectStats:
+def stats(project_id: PathId, user: CurrentUser, session: ReadSession) -> ProjectStats:
     return service.project_stats(session, access.for_reader(session, user, project_id))
 
 
 @router.get("/projects/{project_id}/progress", response_model=ProjectProgress)
-def progress(project_id: int, user: CurrentUser, session: ReadSession) -> ProjectProgress:
+def progress(project_id: PathId, user: CurrentUser, session: ReadSession) -> ProjectProgress:
     """Live figures: answers wanted and done, spend against budget, answers per hour, ETA,
     estimated accuracy (mean posterior confidence), control accuracy, confidence deciles."""
     return monitoring.progress(session, access.for_reader(session, user, project_id))
 
 
 @router.put("/projects/{project_id}/members/{user_id}", status_code=204)
-def add_member(project_id: int, user_id: int, user: CurrentUser, session: WriteSession) -> None:
+def add_member(
+    project_id: PathId, user_id: PathId, user: CurrentUser, session: WriteSession
+) -> None:
     project = access.for_manager(session, user, project_id)
     service.add_member(session, project, accounts.get_user(session, user_id))
 
 
 @router.post("/projects/{project_id}/tasks", response_model=TaskRead, status_code=201)
 def create_task(
-    project_id: int, body: TaskCreate, user: CurrentUser, session: WriteSession
+    project_id: PathId, body: TaskCreate, user: CurrentUser, session: WriteSession
 ) -> TaskRead:
     project = access.for_manager(session, user, project_id)
     return TaskRead.model_validate(service.create_task(session, project, body))
@@ -86,10 +88,10 @@ def create_task(
 
 @router.get("/projects/{project_id}/tasks", response_model=TaskPage)
 def list_tasks(
-    project_id: int,
+    project_id: PathId,
     user: CurrentUser,
     session: ReadSession,
-    after: int = Query(0, ge=0, description="Cursor: return tasks with id greater than this."),
+    after: Cursor = 0,
     limit: int = Query(100, ge=1, le=1000),
 ) -> TaskPage:
     project = access.for_reader(session, user, project_id)
@@ -99,12 +101,14 @@ def list_tasks(
 
 
 @router.get("/projects/{project_id}/tasks/{task_id}", response_model=TaskRead)
-def get_task(project_id: int, task_id: int, user: CurrentUser, session: ReadSession) -> TaskRead:
+def get_task(
+    project_id: PathId, task_id: PathId, user: CurrentUser, session: ReadSession
+) -> TaskRead:
     project = access.for_reader(session, user, project_id)
     return TaskRead.model_validate(service.get_task(session, project, task_id))
 
 
 @router.get("/projects/{project_id}/batches", response_model=list[BatchRead])
-def batches(project_id: int, user: CurrentUser, session: ReadSession) -> list[BatchRead]:
+def batches(project_id: PathId, user: CurrentUser, session: ReadSession) -> list[BatchRead]:
     project = access.for_reader(session, user, project_id)
     return [BatchRead.model_validate(b) for b in service.list_batches(session, project)]

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Query, UploadFile, status
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from crowdloop.api.deps import CurrentUser, DbDep, ReadSession, SettingsDep
+from crowdloop.api.deps import CurrentUser, DbDep, PathId, ReadSession, SettingsDep
 from crowdloop.api.streaming import in_one_thread
 from crowdloop.projects import access
 from crowdloop.projects.importing import ImportFormat, ImportRejected, ImportReport, OnError
@@ -24,10 +24,13 @@ MiB = 1024 * 1024
     "/projects/{project_id}/import",
     response_model=ImportReport,
     status_code=status.HTTP_201_CREATED,
-    responses={422: {"description": "Rejected: detail is the ImportReport with the bad rows."}},
+    responses={
+        413: {"description": "The file is larger than the operator's upload limit."},
+        422: {"description": "Rejected: detail is the ImportReport with the bad rows."},
+    },
 )
 def import_tasks(
-    project_id: int,
+    project_id: PathId,
     user: CurrentUser,
     db: DbDep,
     settings: SettingsDep,
@@ -62,7 +65,7 @@ def import_tasks(
     responses={200: {"description": "The export file, streamed.", "content": {"text/csv": {}}}},
 )
 def export_results(
-    project_id: int,
+    project_id: PathId,
     user: CurrentUser,
     session: ReadSession,
     db: DbDep,

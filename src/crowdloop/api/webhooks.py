@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request, Response
 
-from crowdloop.api.deps import CurrentUser, ReadSession, SettingsDep, WriteSession
+from crowdloop.api.deps import CurrentUser, PathId, ReadSession, SettingsDep, WriteSession
 from crowdloop.projects import access
 from crowdloop.webhooks import service
 from crowdloop.webhooks.schemas import (
@@ -32,14 +32,16 @@ PlatformDep = Annotated[Platform, Depends(get_platform)]
 
 
 @router.get(BASE, response_model=list[EndpointRead])
-def list_endpoints(project_id: int, user: CurrentUser, session: ReadSession) -> list[EndpointRead]:
+def list_endpoints(
+    project_id: PathId, user: CurrentUser, session: ReadSession
+) -> list[EndpointRead]:
     """The project's endpoints (owner or admin); secrets are not shown."""
     return service.list_endpoints(session, access.for_manager(session, user, project_id))
 
 
 @router.post(BASE, response_model=EndpointWithSecret, status_code=201)
 def create_endpoint(
-    project_id: int,
+    project_id: PathId,
     body: EndpointCreate,
     user: CurrentUser,
     session: WriteSession,
@@ -53,7 +55,7 @@ def create_endpoint(
 
 @router.get(BASE + "/{webhook_id}", response_model=EndpointRead)
 def get_endpoint(
-    project_id: int, webhook_id: int, user: CurrentUser, session: ReadSession
+    project_id: PathId, webhook_id: PathId, user: CurrentUser, session: ReadSession
 ) -> EndpointRead:
     project = access.for_manager(session, user, project_id)
     return service.get_endpoint(session, project, webhook_id)
@@ -61,8 +63,8 @@ def get_endpoint(
 
 @router.patch(BASE + "/{webhook_id}", response_model=EndpointRead)
 def update_endpoint(
-    project_id: int,
-    webhook_id: int,
+    project_id: PathId,
+    webhook_id: PathId,
     body: EndpointUpdate,
     user: CurrentUser,
     session: WriteSession,
@@ -76,7 +78,7 @@ def update_endpoint(
 
 @router.delete(BASE + "/{webhook_id}", status_code=204)
 def delete_endpoint(
-    project_id: int, webhook_id: int, user: CurrentUser, session: WriteSession
+    project_id: PathId, webhook_id: PathId, user: CurrentUser, session: WriteSession
 ) -> Response:
     """Remove the endpoint with its deliveries and their log."""
     service.delete_endpoint(session, access.for_manager(session, user, project_id), webhook_id)
@@ -85,7 +87,7 @@ def delete_endpoint(
 
 @router.post(BASE + "/{webhook_id}/rotate-secret", response_model=EndpointWithSecret)
 def rotate_secret(
-    project_id: int, webhook_id: int, user: CurrentUser, session: WriteSession
+    project_id: PathId, webhook_id: PathId, user: CurrentUser, session: WriteSession
 ) -> EndpointWithSecret:
     """A new signing secret, shown once; the old one stops at once."""
     project = access.for_manager(session, user, project_id)
@@ -94,8 +96,8 @@ def rotate_secret(
 
 @router.get(BASE + "/{webhook_id}/deliveries", response_model=list[DeliveryRead])
 def deliveries(
-    project_id: int,
-    webhook_id: int,
+    project_id: PathId,
+    webhook_id: PathId,
     user: CurrentUser,
     session: ReadSession,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
@@ -107,8 +109,8 @@ def deliveries(
 
 @router.post(BASE + "/deliveries/{delivery_id}/redeliver", response_model=DeliveryRead)
 def redeliver(
-    project_id: int,
-    delivery_id: int,
+    project_id: PathId,
+    delivery_id: PathId,
     user: CurrentUser,
     session: WriteSession,
     platform: PlatformDep,
@@ -123,7 +125,7 @@ def redeliver(
 
 @router.post(BASE + "/{webhook_id}/test", response_model=PingSent, status_code=202)
 def send_test(
-    project_id: int, webhook_id: int, user: CurrentUser, session: WriteSession
+    project_id: PathId, webhook_id: PathId, user: CurrentUser, session: WriteSession
 ) -> PingSent:
     """Publish a ``webhook.test`` event for this endpoint; watch its delivery in the log."""
     project = access.for_manager(session, user, project_id)

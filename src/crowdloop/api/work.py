@@ -10,7 +10,15 @@ from __future__ import annotations
 from fastapi import APIRouter, Query
 
 from crowdloop.allocation import policy
-from crowdloop.api.deps import Credentials, CurrentWorker, DbDep, ReadSession, worker_in
+from crowdloop.api.deps import (
+    Credentials,
+    CurrentWorker,
+    DbDep,
+    PathId,
+    QueryId,
+    ReadSession,
+    worker_in,
+)
 from crowdloop.projects import access
 from crowdloop.quality import service as quality
 from crowdloop.storage.uow import unit_of_work
@@ -22,7 +30,7 @@ router = APIRouter(tags=["work"])
 
 
 @router.post("/projects/{project_id}/next", response_model=AssignmentRead)
-def next_task(project_id: int, db: DbDep, credentials: Credentials) -> AssignmentRead:
+def next_task(project_id: PathId, db: DbDep, credentials: Credentials) -> AssignmentRead:
     """Pull the next task: returns a leased assignment (your live one, if you have one)."""
     with unit_of_work(db) as session:
         worker = worker_in(session, credentials)
@@ -34,7 +42,7 @@ def next_task(project_id: int, db: DbDep, credentials: Credentials) -> Assignmen
 def mine(
     worker: CurrentWorker,
     session: ReadSession,
-    project_id: int | None = None,
+    project_id: QueryId = None,
     limit: int = Query(100, ge=1, le=1000),
 ) -> list[AssignmentRead]:
     found = service.list_assignments(session, worker, project_id=project_id, limit=limit)
@@ -42,13 +50,13 @@ def mine(
 
 
 @router.get("/assignments/{assignment_id}", response_model=AssignmentRead)
-def get(assignment_id: int, worker: CurrentWorker, session: ReadSession) -> AssignmentRead:
+def get(assignment_id: PathId, worker: CurrentWorker, session: ReadSession) -> AssignmentRead:
     return service.to_read(session, service.get_assignment(session, worker, assignment_id))
 
 
 @router.post("/assignments/{assignment_id}/submit", response_model=SubmitResult)
 def submit(
-    assignment_id: int,
+    assignment_id: PathId,
     body: AnswerSubmit,
     db: DbDep,
     credentials: Credentials,
@@ -77,12 +85,12 @@ def _give_back(
 
 
 @router.post("/assignments/{assignment_id}/skip", response_model=AssignmentRead)
-def skip(assignment_id: int, db: DbDep, credentials: Credentials) -> AssignmentRead:
+def skip(assignment_id: PathId, db: DbDep, credentials: Credentials) -> AssignmentRead:
     """Decline this task for good; it goes back to the pool for others."""
     return _give_back(db, credentials, assignment_id, AssignmentStatus.skipped)
 
 
 @router.post("/assignments/{assignment_id}/release", response_model=AssignmentRead)
-def release(assignment_id: int, db: DbDep, credentials: Credentials) -> AssignmentRead:
+def release(assignment_id: PathId, db: DbDep, credentials: Credentials) -> AssignmentRead:
     """Hand the task back unanswered; it goes back to the pool for others."""
     return _give_back(db, credentials, assignment_id, AssignmentStatus.released)

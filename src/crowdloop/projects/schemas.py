@@ -8,9 +8,13 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from crowdloop.projects.answer_schema import AnswerSchema
 from crowdloop.projects.models import ProjectStatus, Visibility
 from crowdloop.projects.quality_config import QualityConfig
+from crowdloop.storage.base import INT32_MAX, INT64_MAX
 from crowdloop.text import StorableInput
 
 MAX_OVERLAP = 100
+# What the columns hold: a reward is a 32-bit integer, a budget a 64-bit one.
+MAX_REWARD_CENTS = INT32_MAX
+MAX_BUDGET_CENTS = INT64_MAX
 
 
 class ProjectCreate(StorableInput):
@@ -20,8 +24,10 @@ class ProjectCreate(StorableInput):
     instructions: str = Field("", max_length=200_000, description="Markdown.")
     answer_schema: AnswerSchema
     overlap: int = Field(3, ge=1, le=MAX_OVERLAP, description="Answers wanted per task.")
-    reward_cents: int = Field(0, ge=0, description="Reward per accepted answer, in cents.")
-    budget_cents: int | None = Field(None, ge=0)
+    reward_cents: int = Field(
+        0, ge=0, le=MAX_REWARD_CENTS, description="Reward per accepted answer, in cents."
+    )
+    budget_cents: int | None = Field(None, ge=0, le=MAX_BUDGET_CENTS)
     deadline: AwareDatetime | None = None
     priority: int = Field(0, ge=-1000, le=1000)
     required_skills: list[str] = Field(default_factory=list)
@@ -38,8 +44,8 @@ class ProjectUpdate(StorableInput):
     name: str | None = Field(None, min_length=1, max_length=200)
     instructions: str | None = Field(None, max_length=200_000)
     overlap: int | None = Field(None, ge=1, le=MAX_OVERLAP)
-    reward_cents: int | None = Field(None, ge=0)
-    budget_cents: int | None = Field(None, ge=0)
+    reward_cents: int | None = Field(None, ge=0, le=MAX_REWARD_CENTS)
+    budget_cents: int | None = Field(None, ge=0, le=MAX_BUDGET_CENTS)
     deadline: AwareDatetime | None = None
     priority: int | None = Field(None, ge=-1000, le=1000)
     required_skills: list[str] | None = None
@@ -113,7 +119,7 @@ class TaskCreate(StorableInput):
     difficulty: float | None = Field(None, ge=0, le=1)
     priority: int = Field(0, ge=-1000, le=1000)
     deadline: AwareDatetime | None = None
-    reward_cents: int | None = Field(None, ge=0)
+    reward_cents: int | None = Field(None, ge=0, le=MAX_REWARD_CENTS)
     required_skills: list[str] = Field(default_factory=list)
     gold: Any | None = Field(None, description="Known answer; makes this a control task.")
     gold_explanation: str | None = Field(None, max_length=10_000)

@@ -16,6 +16,12 @@ NAMING_CONVENTION = {
 # 64-bit ids on PostgreSQL; SQLite only auto-increments a plain INTEGER PRIMARY KEY.
 BigIntId = BigInteger().with_variant(Integer(), "sqlite")
 
+# The largest values the integer columns hold on every backend (PostgreSQL INTEGER and
+# BIGINT; SQLite stores 64 bits). Inputs are bounded by these, so a larger number is refused
+# as invalid input instead of overflowing in the database driver.
+INT32_MAX = 2**31 - 1
+INT64_MAX = 2**63 - 1
+
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)

@@ -1,7 +1,9 @@
 """Streaming row readers: CSV, JSONL and Label Studio JSON, one record at a time.
 
 Each reader yields ``Parsed`` records (a TaskCreate or the reason it could not be built)
-and raises InvalidInput only for faults of the whole file (empty, undecodable, bad header).
+and raises InvalidInput only for faults of the whole file (empty, undecodable, bad header,
+a quote that is never closed). One record (a CSV row, a JSONL line, a Label Studio item) may
+hold at most ``MAX_RECORD_BYTES``, whatever the format; a larger one is a bad row.
 """
 
 from __future__ import annotations
@@ -22,6 +24,10 @@ from crowdloop.projects.schemas import TaskCreate
 
 BOM = b"\xef\xbb\xbf"
 PEEK_BYTES = 64 * 1024
+MAX_RECORD_BYTES = 1024 * 1024
+TOO_LARGE = (
+    f"the record is larger than {MAX_RECORD_BYTES // 1024 // 1024} MiB, the limit for one task"
+)
 RESERVED = frozenset(
     {
         "external_id",
@@ -137,29 +143,70 @@ def _csv_fields(layout: _CsvLayout, values: list[str], task_type: str) -> dict[s
     return fields
 
 
+def _csv_row(layout: _CsvLayout, values: list[str], task_type: str) -> dict[str, Any] | str:
+    """The row's task fields, or why the row is bad."""
+    if len(values) != layout.width:
+        return f"row has {len(values)} fields, the header has {layout.width}"
+    if sum(map(len, values)) > MAX_RECORD_BYTES:
+        return TOO_LARGE
+    try:
+        return _csv_fields(layout, values, task_type)
+    except ValueError as exc:  # json.JSONDecodeError is a ValueError
+        return str(exc)
+
+
+def _csv_fault(exc: csv.Error, start: int, end: int) -> str:
+    """A malformed row's reason; InvalidInput when a quote swallowed the lines after it."""
+    if str(exc).startswith("field larger than field limit"):
+        return TOO_LARGE
+    if end > start or "unexpected end of data" in str(exc):
+        raise InvalidInput(
+            f"the CSV is malformed: the quoted field that opens on line {start} is not closed "
+            f"where it should be (it runs to line {end}: {exc}); close it, and write a quote "
+            'inside a quoted field as ""'
+        ) from None
+    return f"malformed CSV row: {exc}"
+
+
+def _csv_rows(reader: Any) -> Iterator[tuple[int, list[str] | csv.Error]]:
+    """(start line, values or the csv.Error) for each record after the header."""
+    start = reader.line_num + 1
+    while True:
+        try:
+            values: list[str] | csv.Error = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            values = exc
+        yield start, values
+        start = reader.line_num + 1
+
+
 def _csv_records(text: io.TextIOWrapper, task_type: str) -> Iterator[Parsed]:
-    reader = csv.reader(text)
+    # strict: a quote in the wrong place is an error, not silently part of a field
+    reader = csv.reader(text, strict=True)
     header = next(reader, None)
     if header is None:
         raise InvalidInput("the file is empty")
     layout = _csv_layout(header)
-    index, start = 0, reader.line_num + 1
-    for values in reader:
-        line, start = start, reader.line_num + 1
-        if not values:
+    index = 0
+    for line, values in _csv_rows(reader):
+        if isinstance(values, csv.Error):
+            yield Parsed(index, line, error=_csv_fault(values, line, reader.line_num))
+        elif not values:
             continue
-        if len(values) != layout.width:
-            reason = f"row has {len(values)} fields, the header has {layout.width}"
-            yield Parsed(index, line, error=reason)
         else:
-            try:
-                yield _parsed(index, line, _csv_fields(layout, values, task_type))
-            except ValueError as exc:  # json.JSONDecodeError is a ValueError
-                yield Parsed(index, line, error=str(exc))
+            fields = _csv_row(layout, values, task_type)
+            if isinstance(fields, str):
+                yield Parsed(index, line, error=fields)
+            else:
+                yield _parsed(index, line, fields)
         index += 1
 
 
 def read_csv(stream: BinaryIO, task_type: str) -> Iterator[Parsed]:
+    # The csv module's field limit is process-wide; every import uses this same one.
+    csv.field_size_limit(MAX_RECORD_BYTES)
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
     try:
         yield from _csv_records(text, task_type)
@@ -188,9 +235,24 @@ def _jsonl_record(index: int, line: int, raw: bytes) -> Parsed:
     return _parsed(index, line, {k: v for k, v in obj.items() if k not in EXPORT_ONLY})
 
 
+def _lines(stream: BinaryIO) -> Iterator[bytes | None]:
+    """Each line, or None for a line longer than MAX_RECORD_BYTES (read past, never held)."""
+    while raw := stream.readline(MAX_RECORD_BYTES + 1):
+        if len(raw) <= MAX_RECORD_BYTES or raw.endswith(b"\n"):
+            yield raw
+            continue
+        while raw and not raw.endswith(b"\n"):
+            raw = stream.readline(MAX_RECORD_BYTES)
+        yield None
+
+
 def read_jsonl(stream: BinaryIO) -> Iterator[Parsed]:
     index = 0
-    for line, raw in enumerate(stream, start=1):
+    for line, raw in enumerate(_lines(stream), start=1):
+        if raw is None:
+            yield Parsed(index, line, error=TOO_LARGE)
+            index += 1
+            continue
         record = raw.removeprefix(BOM) if line == 1 else raw
         if not record.strip():
             continue
@@ -232,6 +294,8 @@ def _json_error(exc: Exception) -> str:
 def _ls_record(index: int, item: Any, task_type: str) -> Parsed:
     if not isinstance(item, dict):
         return Parsed(index, None, error="item is not a JSON object")
+    if len(json.dumps(item, ensure_ascii=False, default=str)) > MAX_RECORD_BYTES:
+        return Parsed(index, None, error=TOO_LARGE)
     try:
         fields, ignored = labelstudio.task_fields(item, task_type)
     except ValueError as exc:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Table, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
 from crowdloop.projects.models import Task, TaskBatch
@@ -38,3 +38,11 @@ def finish_batch(session: Session, batch_id: int, *, rows: int, imported: int, e
         .values(n_rows=rows, n_imported=imported, n_errors=errors)
     )
     session.execute(stmt, execution_options={"synchronize_session": False})
+
+
+def external_ids(session: Session, project_id: int) -> dict[str, int]:
+    """The project's task ids (``external_id``) and the tasks that hold them, in one read."""
+    stmt = select(Task.external_id, Task.id).where(
+        Task.project_id == project_id, Task.external_id.is_not(None)
+    )
+    return {str(external): int(task_id) for external, task_id in session.execute(stmt)}
