@@ -27,7 +27,7 @@ import pytest
 SRC = Path(__file__).resolve().parents[1] / "src" / "crowdloop"
 # Floors, lowest first: a domain package imports only from floors below its own.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("events", "jobs"),
+    ("events", "jobs", "audit"),
     ("accounts",),
     ("projects",),
     ("ai", "files"),

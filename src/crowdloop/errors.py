@@ -33,6 +33,16 @@ class Conflict(CrowdloopError):
     status_code = 409
 
 
+class TooManyAttempts(CrowdloopError):
+    """Too many failed sign-ins on this username or from this address: locked for now."""
+
+    status_code = 429
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
 class Gone(CrowdloopError):
     """A lease or resource that existed but has expired."""
 

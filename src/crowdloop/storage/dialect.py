@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, Select, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 SelectT = TypeVar("SelectT", bound=Select[Any])
@@ -82,3 +83,10 @@ def notify(session: Session, channel: str, payload: str) -> None:
         session.execute(
             text("SELECT pg_notify(:channel, :payload)"), {"channel": channel, "payload": payload}
         )
+
+
+def insert_if_absent(session: Session, model: Any, values: dict[str, Any]) -> None:
+    """``INSERT ... ON CONFLICT DO NOTHING``: a row that another transaction inserted
+    first (same primary or unique key) is kept, and no error is raised."""
+    make = postgresql.insert if is_postgresql(session) else sqlite.insert
+    session.execute(make(model).values(**values).on_conflict_do_nothing())
