@@ -16,7 +16,7 @@ from crowdloop.storage.engine import Database, WriterBusy, WriterTurn
 from crowdloop.storage.uow import unit_of_work
 from crowdloop.web import session as cookies
 from crowdloop.wiring import Platform
-from tests.factories.accounts import make_token, make_user
+from tests.factories.accounts import make_token, make_user, make_web_session
 from tests.factories.projects import make_project, make_tasks
 from tests.live import live_server
 
@@ -67,8 +67,8 @@ def test_concurrent_pages_and_writes_never_lock_up(
         make_tasks(session, project, 40)
         owner_token = make_token(session, owner)
         workers = [make_user(session, role=Role.worker) for _ in range(4)]
+        cookie_values = [make_web_session(session, w) for w in workers]
         project_id = project.id
-    cookie_values = [cookies.dumps(cookies.new_session(w.id), settings.secret_key) for w in workers]
     with live_server(settings, platform) as url:
 
         def page(i: int) -> int:

@@ -32,7 +32,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +41,7 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from crowdloop.accounts import service as accounts
+from crowdloop.accounts import sessions
 from crowdloop.accounts.models import Role
 from crowdloop.accounts.schemas import UserCreate
 from crowdloop.config import Settings
@@ -71,8 +72,8 @@ def fresh_database() -> str:
     return url
 
 
-def seed(settings: Settings, n_tasks: int) -> tuple[int, int, str]:
-    """(project id, owner id, worker token): overlap 1, one task per answer."""
+def seed(settings: Settings, n_tasks: int) -> tuple[int, str, str]:
+    """(project id, owner's session cookie, worker token): overlap 1, one task per answer."""
     platform = build(settings)
     try:
         with unit_of_work(platform.db) as session:
@@ -93,7 +94,8 @@ def seed(settings: Settings, n_tasks: int) -> tuple[int, int, str]:
             for i in range(n_tasks):
                 projects.create_task(session, project, TaskCreate(data={"i": i}))
             token = accounts.issue_token(session, worker)[1]
-            return project.id, owner.id, token
+            cookie = sessions.start(session, owner, lifetime=timedelta(hours=2))[1]
+            return project.id, cookie, token
     finally:
         platform.jobs.close()
         platform.db.dispose()
@@ -153,9 +155,8 @@ def sse_messages(response: httpx.Response) -> Iterator[tuple[str, str]]:
 class Page(threading.Thread):
     """One dashboard stream on B; records the arrival of every answer.submitted."""
 
-    def __init__(self, base: str, project_id: int, owner_id: int) -> None:
+    def __init__(self, base: str, project_id: int, cookie: str) -> None:
         super().__init__(daemon=True)
-        cookie = cookies.dumps(cookies.new_session(owner_id), SECRET)
         self.http = httpx.Client(base_url=base, cookies={cookies.COOKIE: cookie}, timeout=60)
         self.path = f"/console/projects/{project_id}/events"
         self.ready = threading.Event()
@@ -189,9 +190,9 @@ def percentile(values: list[float], q: float) -> float:
 def run(args: argparse.Namespace) -> dict[str, Any]:
     url = fresh_database()
     settings = Settings(env="test", database_url=url, secret_key=SECRET, jobs_embedded=False)
-    project_id, owner_id, token = seed(settings, args.answers + 5)
+    project_id, owner_cookie, token = seed(settings, args.answers + 5)
     (proc_a, base_a), (proc_b, base_b) = start_server(url), start_server(url)
-    pages = [Page(base_b, project_id, owner_id) for _ in range(1 + args.pages)]
+    pages = [Page(base_b, project_id, owner_cookie) for _ in range(1 + args.pages)]
     try:
         for page in pages:
             page.start()

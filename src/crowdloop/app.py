@@ -12,6 +12,7 @@ from crowdloop.api import (
     accounts,
     ai,
     allocation,
+    audit,
     errors,
     files,
     jobs,
@@ -80,6 +81,7 @@ def create_app(settings: Settings, *, platform: Platform | None = None) -> FastA
         allocation,
         jobs,
         webhooks,
+        audit,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
     web.install(app)

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEV_SECRET = "dev-insecure-secret-change-me"
+# Refused as CROWDLOOP_SECRET_KEY in every environment: strings that have been in the source
+# or in examples (decision 0016). Without a secret, dev and test generate one per database.
+PLACEHOLDER_SECRETS = frozenset(
+    {"dev-insecure-secret-change-me", "change-me", "changeme", "secret", "crowdloop"}
+)
+MIN_SECRET_LENGTH = 32
 
 
 class Settings(BaseSettings):
@@ -13,12 +20,34 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="CROWDLOOP_", extra="ignore")
 
-    env: str = Field("dev", description="Deployment environment: dev, test or prod.")
+    env: Literal["dev", "test", "prod"] = Field(
+        "dev", description="Deployment environment: dev, test or prod."
+    )
     database_url: str = Field(
         "sqlite:///./crowdloop.db",
         description="SQLAlchemy URL; sqlite:///PATH or postgresql+psycopg://user@host/db.",
     )
-    secret_key: str = Field(DEV_SECRET, description="Secret for signing web sessions.")
+    secret_key: str = Field(
+        "",
+        description="Server secret (signs the sign-in form's CSRF token); required in prod, "
+        "generated and kept in the database when empty in dev and test.",
+    )
+    cookie_secure: bool | None = Field(
+        None,
+        description="Mark cookies Secure (https only); unset = on in prod or over https.",
+    )
+    session_hours: float = Field(
+        12, gt=0, le=24 * 90, description="Lifetime of a web session, in hours."
+    )
+    login_max_failures: int = Field(
+        5,
+        ge=1,
+        description="Failed sign-ins in a row on one username before it is locked "
+        "(a client address gets four times as many).",
+    )
+    login_lockout_seconds: int = Field(
+        30, ge=1, description="First lockout; it doubles with each further failure (1 h cap)."
+    )
     host: str = Field("127.0.0.1", description="Address `crowdloop serve` binds to.")
     port: int = Field(8000, description="Port `crowdloop serve` listens on.")
     lease_seconds: int = Field(
@@ -63,9 +92,21 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _enforce_real_secret(self) -> Settings:
-        if self.env == "prod" and self.secret_key == DEV_SECRET:
-            raise ValueError("CROWDLOOP_SECRET_KEY must be set to a real secret when env=prod")
+        if self.secret_key and self.secret_key.strip().lower() in PLACEHOLDER_SECRETS:
+            raise ValueError("CROWDLOOP_SECRET_KEY is a published placeholder: set a real secret")
+        if self.env == "prod" and len(self.secret_key) < MIN_SECRET_LENGTH:
+            raise ValueError(
+                f"CROWDLOOP_SECRET_KEY must be set to a random secret of at least "
+                f"{MIN_SECRET_LENGTH} characters when env=prod"
+            )
         return self
+
+    @property
+    def secure_cookies(self) -> bool | None:
+        """True or False when decided by the settings; None = decide per request (https)."""
+        if self.cookie_secure is not None:
+            return self.cookie_secure
+        return True if self.env == "prod" else None
 
     @property
     def is_sqlite(self) -> bool:

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from functools import cache
 from itertools import count
 
 from sqlalchemy.orm import Session
 
-from crowdloop.accounts import service
+from crowdloop.accounts import service, sessions
 from crowdloop.accounts.models import Role, User
 from crowdloop.accounts.security import hash_password
 
@@ -40,3 +41,10 @@ def make_user(
 
 def make_token(session: Session, user: User) -> str:
     return service.issue_token(session, user)[1]
+
+
+def make_web_session(
+    session: Session, user: User, *, hours: float = 12, now: datetime | None = None
+) -> str:
+    """A server-side web session for ``user``; returns the cookie value (no argon2)."""
+    return sessions.start(session, user, lifetime=timedelta(hours=hours), now=now)[1]

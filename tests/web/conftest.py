@@ -10,12 +10,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from crowdloop.accounts.models import Role, User
-from crowdloop.config import Settings
 from crowdloop.projects.models import Project
 from crowdloop.storage.engine import Database
 from crowdloop.storage.uow import unit_of_work
 from crowdloop.web import session as cookies
-from tests.factories.accounts import make_user
+from tests.factories.accounts import make_user, make_web_session
 from tests.factories.projects import make_project, make_tasks
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
@@ -36,13 +35,15 @@ def assignment_of(html: str) -> int:
 
 
 class Browser:
-    """A TestClient signed in as one user (cookie set directly: no argon2 per test)."""
+    """A TestClient signed in as one user (a server-side session made directly: no argon2
+    per test)."""
 
-    def __init__(self, app_client: TestClient, settings: Settings, user: User) -> None:
+    def __init__(self, app_client: TestClient, user: User) -> None:
         self.http = TestClient(app_client.app)
         self.user = user
-        value = cookies.dumps(cookies.new_session(user.id), settings.secret_key)
-        self.http.cookies.set(cookies.COOKIE, value, domain="testserver.local")
+        with unit_of_work(app_client.app.state.db) as session:  # type: ignore[attr-defined]
+            self.session_token = make_web_session(session, user)
+        self.http.cookies.set(cookies.COOKIE, self.session_token, domain="testserver.local")
         self.csrf = ""
 
     def get(self, path: str, **kwargs: Any) -> Any:
@@ -60,14 +61,12 @@ class Browser:
 
 
 @pytest.fixture
-def make_browser(
-    app_client: TestClient, settings: Settings, db: Database
-) -> Callable[..., Browser]:
+def make_browser(app_client: TestClient, db: Database) -> Callable[..., Browser]:
     def make(role: Role = Role.worker, **user_fields: Any) -> Browser:
         with unit_of_work(db) as session:
             user = make_user(session, role=role, **user_fields)
             session.expunge(user)
-        return Browser(app_client, settings, user)
+        return Browser(app_client, user)
 
     return make
 

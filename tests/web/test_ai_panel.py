@@ -54,7 +54,7 @@ def _owner_of(app_client: TestClient, settings: Settings, db: Database, project_
         owner = session.get(User, project.owner_id)
         assert owner is not None
         session.expunge(owner)
-    return Browser(app_client, settings, owner)
+    return Browser(app_client, owner)
 
 
 class TestPage:

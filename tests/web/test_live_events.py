@@ -27,11 +27,11 @@ from crowdloop.storage.engine import Database
 from crowdloop.storage.uow import unit_of_work
 from crowdloop.web import session as cookies
 from crowdloop.wiring import Platform
-from tests.factories.accounts import make_token, make_user
+from tests.factories.accounts import make_token, make_user, make_web_session
 from tests.factories.projects import make_project, make_tasks
 from tests.live import free_port, live_server
 
-WAIT = 30.0
+WAIT = 90.0  # a server process starting on a loaded 2-core CI machine
 HOUR = 3600.0
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -48,6 +48,7 @@ class Scene:
     project_id: int
     other_project_id: int
     owner: User
+    owner_cookie: str
     worker_token: str
 
 
@@ -60,8 +61,9 @@ def scene(db: Database) -> Scene:
         other = make_project(session, owner, overlap=1)
         make_tasks(session, other, 1)
         token = make_token(session, make_user(session, role=Role.worker))
+        cookie = make_web_session(session, owner)
         session.expunge(owner)
-        return Scene(project.id, other.id, owner, token)
+        return Scene(project.id, other.id, owner, cookie, token)
 
 
 def messages(response: httpx.Response) -> Iterator[Message]:
@@ -93,10 +95,9 @@ def next_message(stream: Iterator[Message], event: str, contains: str = "") -> M
 
 @contextmanager
 def page(
-    url: str, settings: Settings, user: User, project_id: int, last_event_id: int | None = None
+    url: str, cookie: str, project_id: int, last_event_id: int | None = None
 ) -> Iterator[Iterator[Message]]:
-    """A dashboard's event stream, signed in as ``user``."""
-    cookie = cookies.dumps(cookies.new_session(user.id), settings.secret_key)
+    """A dashboard's event stream, signed in with the session ``cookie``."""
     headers = {} if last_event_id is None else {"Last-Event-ID": str(last_event_id)}
     with (
         httpx.Client(base_url=url, cookies={cookies.COOKIE: cookie}, timeout=WAIT) as http,
@@ -172,7 +173,7 @@ class TestAcrossProcesses:
         with (
             server_process(settings) as a,
             server_process(settings) as b,
-            page(b, settings, scene.owner, scene.project_id) as stream,
+            page(b, scene.owner_cookie, scene.project_id) as stream,
         ):
             first = next_message(stream, "stats")
             assert first.id is not None
@@ -191,7 +192,7 @@ class TestOneProcess:
         platform.live.poll_seconds = platform.live.safety_poll_seconds = HOUR
         with (
             live_server(settings, platform) as url,
-            page(url, settings, scene.owner, scene.project_id) as stream,
+            page(url, scene.owner_cookie, scene.project_id) as stream,
         ):
             next_message(stream, "stats")
             assignment_id = answer(url, scene.worker_token, scene.project_id)
@@ -210,7 +211,7 @@ class TestOneProcess:
                 seen = next(e.id for e in mine if e.payload.get("assignment_id") == first)
             missed = [e for e in mine if e.id > seen]
             assert missed
-            with page(url, settings, scene.owner, scene.project_id, last_event_id=seen) as stream:
+            with page(url, scene.owner_cookie, scene.project_id, last_event_id=seen) as stream:
                 replayed = [next(stream) for _ in missed]
                 panel = next(stream)
         assert [(m.event, m.id) for m in replayed] == [("change", str(e.id)) for e in missed]
@@ -226,9 +227,7 @@ class TestAccess:
         self, settings: Settings, platform: Platform, db: Database, scene: Scene, role: Role
     ) -> None:
         with unit_of_work(db) as session:
-            stranger = make_user(session, role=role)
-            session.expunge(stranger)
-        cookie = cookies.dumps(cookies.new_session(stranger.id), settings.secret_key)
+            cookie = make_web_session(session, make_user(session, role=role))
         with (
             live_server(settings, platform) as url,
             httpx.Client(base_url=url, cookies={cookies.COOKIE: cookie}) as http,

@@ -29,7 +29,7 @@ def browser(app_client: TestClient, settings: Settings, db: Database, role: Role
     with unit_of_work(db) as session:
         user = make_user(session, role=role)
         session.expunge(user)
-    return Browser(app_client, settings, user)
+    return Browser(app_client, user)
 
 
 @pytest.fixture

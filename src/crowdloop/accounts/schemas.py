@@ -36,6 +36,9 @@ class UserRead(BaseModel):
     skills: list[str]
     is_active: bool
     created_at: datetime
+    forgotten_at: datetime | None = Field(
+        None, description="When the user's personal data was erased on request."
+    )
 
 
 class TokenCreate(BaseModel):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -21,6 +22,18 @@ def verify_password(password_hash: str, password: str) -> bool:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+@cache
+def dummy_hash() -> str:
+    """A hash of a random password, made once per process: unknown usernames and
+    unusable hashes are verified against it, so every sign-in costs one argon2 run."""
+    return hash_password(secrets.token_urlsafe(32))
+
+
+def is_usable(password_hash: str) -> bool:
+    """False for the marker of an account without a password (a forgotten user)."""
+    return password_hash.startswith("$argon2")
 
 
 def new_token() -> str:

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Request, status
+from sqlalchemy.orm import Session
 
 from crowdloop.accounts import service
-from crowdloop.accounts.models import Role
+from crowdloop.accounts.models import Role, User
 from crowdloop.accounts.schemas import (
     TokenCreate,
     TokenIssued,
@@ -12,17 +13,36 @@ from crowdloop.accounts.schemas import (
     UserRead,
     UserUpdate,
 )
-from crowdloop.api.deps import CurrentAdmin, CurrentUser, PathId, ReadSession, WriteSession
+from crowdloop.api.deps import (
+    CurrentAdmin,
+    CurrentUser,
+    DbDep,
+    PathId,
+    ReadSession,
+    SettingsDep,
+    WriteSession,
+)
+from crowdloop.api.login import sign_in
 
 router = APIRouter(tags=["accounts"])
 
 
-@router.post("/auth/token", response_model=TokenIssued, status_code=status.HTTP_201_CREATED)
-def login(body: TokenCreate, session: WriteSession) -> TokenIssued:
-    """Exchange a username and password for a new bearer token."""
-    user = service.authenticate(session, body.username, body.password)
-    token, plain = service.issue_token(session, user, name=body.name)
-    return TokenIssued(**TokenRead.model_validate(token).model_dump(), token=plain)
+@router.post(
+    "/auth/token",
+    response_model=TokenIssued,
+    status_code=status.HTTP_201_CREATED,
+    responses={429: {"description": "Too many failed sign-ins: locked, see Retry-After."}},
+)
+def login(body: TokenCreate, request: Request, db: DbDep, settings: SettingsDep) -> TokenIssued:
+    """Exchange a username and password for a new bearer token. Throttled like the web
+    sign-in: repeated failures lock the username and the client address for a while."""
+
+    def issue(session: Session, user: User) -> TokenIssued:
+        token, plain = service.issue_token(session, user, name=body.name)
+        return TokenIssued(**TokenRead.model_validate(token).model_dump(), token=plain)
+
+    credentials = (body.username, body.password)
+    return sign_in(db, settings, request, credentials, via="api", then=issue)
 
 
 @router.get("/me", response_model=UserRead)
@@ -46,20 +66,31 @@ def list_users(_: CurrentAdmin, session: ReadSession, role: Role | None = None) 
 
 
 @router.post("/users", response_model=UserRead, status_code=status.HTTP_201_CREATED)
-def create_user(body: UserCreate, _: CurrentAdmin, session: WriteSession) -> UserRead:
-    return UserRead.model_validate(service.create_user(session, body))
+def create_user(body: UserCreate, admin: CurrentAdmin, session: WriteSession) -> UserRead:
+    return UserRead.model_validate(service.create_user(session, body, by=admin))
 
 
 @router.patch("/users/{user_id}", response_model=UserRead)
 def update_user(
-    user_id: PathId, body: UserUpdate, _: CurrentAdmin, session: WriteSession
+    user_id: PathId, body: UserUpdate, admin: CurrentAdmin, session: WriteSession
 ) -> UserRead:
+    """Change a user; a new role, deactivation or a new password ends their web sessions."""
     user = service.get_user(session, user_id)
-    return UserRead.model_validate(service.update_user(session, user, body))
+    return UserRead.model_validate(service.update_user(session, user, body, by=admin))
 
 
 @router.post("/users/{user_id}/tokens", response_model=TokenIssued, status_code=201)
-def issue_for(user_id: PathId, _: CurrentAdmin, session: WriteSession) -> TokenIssued:
+def issue_for(user_id: PathId, admin: CurrentAdmin, session: WriteSession) -> TokenIssued:
     """Admin: issue a token for another user (e.g. a worker without a password login)."""
-    token, plain = service.issue_token(session, service.get_user(session, user_id), name="admin")
+    owner = service.get_user(session, user_id)
+    token, plain = service.issue_token(session, owner, name="admin", by=admin)
     return TokenIssued(**TokenRead.model_validate(token).model_dump(), token=plain)
+
+
+@router.post("/users/{user_id}/forget", response_model=UserRead)
+def forget(user_id: PathId, admin: CurrentAdmin, session: WriteSession) -> UserRead:
+    """Admin: erase a user's personal data on their request (name, e-mail, password,
+    skills, tokens, sessions, sign-in addresses). Their answers stay, under an anonymous
+    name, so results stay valid; the account can never sign in again."""
+    user = service.get_user(session, user_id)
+    return UserRead.model_validate(service.forget_user(session, user, by=admin))

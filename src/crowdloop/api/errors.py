@@ -13,7 +13,7 @@ from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from crowdloop.errors import CrowdloopError
+from crowdloop.errors import CrowdloopError, TooManyAttempts
 
 
 class Problem(BaseModel):
@@ -56,6 +56,8 @@ async def _domain(_: Request, exc: Exception) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
     if exc.status_code == 503:  # a transient database conflict: the client retries
         headers = {"Retry-After": "1"}
+    if isinstance(exc, TooManyAttempts):  # a sign-in lock: when it ends
+        headers = {"Retry-After": str(exc.retry_after)}
     return _body(type(exc).__name__, exc.detail, exc.status_code, headers)
 
 

@@ -7,12 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, File, Query, UploadFile, status
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from crowdloop.api.deps import CurrentUser, DbDep, PathId, ReadSession, SettingsDep
+from crowdloop.api.deps import CurrentUser, DbDep, PathId, SettingsDep, WriteSession
 from crowdloop.api.streaming import in_one_thread
 from crowdloop.projects import access
 from crowdloop.projects.importing import ImportFormat, ImportRejected, ImportReport, OnError
 from crowdloop.projects.importing import import_tasks as run_import
-from crowdloop.results.exporting import ExportFormat, stream_export
+from crowdloop.results.exporting import ExportFormat, start_export, stream_export
 from crowdloop.results.exporting.service import media_type
 from crowdloop.storage.uow import unit_of_work
 
@@ -67,12 +67,13 @@ def import_tasks(
 def export_results(
     project_id: PathId,
     user: CurrentUser,
-    session: ReadSession,
+    session: WriteSession,
     db: DbDep,
     fmt: Annotated[ExportFormat, Query(alias="format")] = "jsonl",
 ) -> StreamingResponse:
-    """Stream every task with its result and answers (CSV, JSONL or Label Studio JSON)."""
-    access.for_reader(session, user, project_id)
+    """Stream every task with its result and answers (CSV, JSONL or Label Studio JSON).
+    The export is recorded in the audit log."""
+    start_export(session, user, project_id, fmt)
     kind, extension = media_type(fmt)
     filename = f"project-{project_id}-results.{extension}"
     return StreamingResponse(

@@ -11,6 +11,7 @@ from crowdloop.cli import (
     aggregate,
     ai,
     assign,
+    audit,
     db,
     demo,
     jobs,
@@ -78,6 +79,7 @@ replay.register(app)
 simulate.register(app)
 simulate_ai.register(app)
 jobs.register(app)
+audit.register(app)
 app.add_typer(db.app, name="db")
 app.add_typer(users.users_app, name="users")
 app.add_typer(users.tokens_app, name="tokens")

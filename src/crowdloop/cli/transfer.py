@@ -161,7 +161,9 @@ def export_command(
 ) -> None:
     """Export a project's tasks, answers and aggregated results, streaming."""
     chosen = _export_format(fmt, output)
-    with unit(ctx, write=False) as session:
+    with unit(ctx) as session:  # short: record the export in the audit log
+        results_export.start_export(session, operator(), project_id, chosen.value)
+    with unit(ctx, write=False) as session:  # long: the export never holds the writer
         project = access.for_reader(session, operator(), project_id)
         with _output(output) as out:
             results_export.export_results(session, project, chosen.value, out)

@@ -11,7 +11,7 @@ from crowdloop.accounts.models import Role
 from crowdloop.accounts.schemas import UserCreate
 from crowdloop.cli._common import info, operator, unit
 
-users_app = typer.Typer(help="Create and list user accounts.", no_args_is_help=True)
+users_app = typer.Typer(help="Create, list and forget user accounts.", no_args_is_help=True)
 tokens_app = typer.Typer(help="Issue and revoke API tokens.", no_args_is_help=True)
 
 
@@ -54,6 +54,21 @@ def list_users(
             active = "active" if user.is_active else "inactive"
             skills = ",".join(user.skills) or "-"
             typer.echo(f"{user.id}\t{user.username}\t{user.role.value}\t{active}\t{skills}")
+
+
+@users_app.command("forget")
+def forget_user(
+    ctx: typer.Context,
+    username: Annotated[str, typer.Argument(help="The user who asked to be forgotten.")],
+) -> None:
+    """Erase a user's personal data on their request: the username becomes anonymous;
+    e-mail, password, skills, API tokens, web sessions and the addresses of their
+    sign-ins in the audit log are erased. Their answers stay, under the anonymous name,
+    so results stay valid. The account can never sign in again."""
+    with unit(ctx) as session:
+        user = service.forget_user(session, service.get_user_by_username(session, username))
+        anonymous = user.username
+    typer.echo(f"forgot user {user.id}: now {anonymous}")
 
 
 @tokens_app.command("create")

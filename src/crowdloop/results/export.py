@@ -5,7 +5,15 @@ from crowdloop.results.exporting import (
     ExportFormat,
     export_results,
     iter_export,
+    start_export,
     stream_export,
 )
 
-__all__ = ["FORMATS", "ExportFormat", "export_results", "iter_export", "stream_export"]
+__all__ = [
+    "FORMATS",
+    "ExportFormat",
+    "export_results",
+    "iter_export",
+    "start_export",
+    "stream_export",
+]

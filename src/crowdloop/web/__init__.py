@@ -1,6 +1,7 @@
 """The web UI: server-rendered pages over the same services as the API.
 
-``install(app)`` adds the page routers and serves ``static/`` at ``/static``.
+``install(app)`` adds the page routers, serves ``static/`` at ``/static`` and puts the
+security headers (:mod:`crowdloop.web.headers`) on every response of the app.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from crowdloop.web import (
     admin,
     ai_panel,
     allocation_panel,
+    audit_panel,
     auth,
     dashboard,
     events,
@@ -29,6 +31,7 @@ from crowdloop.web import (
     worker,
     workers,
 )
+from crowdloop.web.headers import SecurityHeaders
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -64,6 +67,8 @@ def install(app: FastAPI) -> None:
         allocation_panel,
         jobs_panel,
         webhooks_panel,
+        audit_panel,
     ):
         app.include_router(module.router, dependencies=[Depends(ids_in_range)])
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_middleware(SecurityHeaders)

@@ -1,4 +1,4 @@
-"""Admin pages (users and roles) and everyone's own API tokens."""
+"""Admin pages (users and roles, forgetting a user) and everyone's own API tokens."""
 
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ def create_user(
     values["password"] = str(form.get("password") or "")
     try:
         data = UserCreate.model_validate({k: v for k, v in values.items() if v != ""})
-        accounts.create_user(session, data)
+        accounts.create_user(session, data, by=user)
     except ValidationError as exc:
         errors = {str(e["loc"][0]): e["msg"] for e in exc.errors() if e["loc"]}
         return _users_page(request, session, {"errors": errors, "values": values}, status=422)
@@ -73,7 +73,23 @@ def update_user(user_id: int, user: PostingUser, session: WriteSession, form: Fo
     if role not in ROLES:
         raise InvalidInput(f"unknown role {role!r}; choose one of {ROLES}")
     active = form.get("is_active") == "on"
-    accounts.update_user(session, target, UserUpdate(role=Role(role), is_active=active))
+    accounts.update_user(session, target, UserUpdate(role=Role(role), is_active=active), by=user)
+    return RedirectResponse(f"/admin/users?saved={target.username}", status_code=303)
+
+
+@router.get("/admin/users/{user_id}/forget")
+def forget_form(request: Request, user_id: int, user: WebUser, session: ReadSession) -> Response:
+    """Ask before erasing: what goes, what stays."""
+    require_role(user, Role.admin)
+    target = accounts.get_user(session, user_id)
+    return render(request, "admin/forget.html", {"target": target})
+
+
+@router.post("/admin/users/{user_id}/forget")
+def forget(user_id: int, user: PostingUser, session: WriteSession) -> Response:
+    """Erase the user's personal data on their request; their answers stay, anonymous."""
+    require_role(user, Role.admin)
+    target = accounts.forget_user(session, accounts.get_user(session, user_id), by=user)
     return RedirectResponse(f"/admin/users?saved={target.username}", status_code=303)
 
 

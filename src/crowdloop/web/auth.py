@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import timedelta
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
+from sqlalchemy.orm import Session
 
-from crowdloop.accounts import service as accounts
-from crowdloop.accounts.models import Role
-from crowdloop.errors import NotAuthenticated, PermissionDenied
+from crowdloop.accounts import sessions
+from crowdloop.accounts.models import Role, User
+from crowdloop.api.login import client_address, sign_in
+from crowdloop.errors import NotAuthenticated, PermissionDenied, TooManyAttempts
 from crowdloop.storage.uow import unit_of_work
 from crowdloop.web import session as cookies
 from crowdloop.web.deps import DbDep, PostingUser, SettingsDep, WebRoute, WebUser, render
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
+STALE_FORM = "The sign-in form was out of date (CSRF check failed): please sign in again."
 
 HOMES = {
     Role.worker: "/work",
@@ -36,6 +40,20 @@ def home(user: WebUser) -> RedirectResponse:
     return RedirectResponse(HOMES[user.role], status_code=303)
 
 
+def _login_page(
+    request: Request, context: dict[str, Any], *, status: int = 200, retry_after: int = 0
+) -> Response:
+    """The sign-in form, with its CSRF pair: the nonce cookie and the form's token."""
+    nonce, token = cookies.login_form_token(request)
+    request.state.csrf = token
+    full = {"next": "", "notice": None, "username": "", **context}
+    response = render(request, "auth/login.html", full, status=status)
+    cookies.keep_login_nonce(request, response, nonce)
+    if retry_after:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
 @router.get("/login")
 def login_form(
     request: Request, next: str = "", expired: bool = False, bye: bool = False
@@ -45,7 +63,7 @@ def login_form(
         notice = "Your session expired. Please sign in again."
     elif bye:
         notice = "You are signed out."
-    return render(request, "auth/login.html", {"next": next, "notice": notice, "username": ""})
+    return _login_page(request, {"next": next, "notice": notice})
 
 
 @router.post("/login")
@@ -56,28 +74,39 @@ def login(
     username: Annotated[str, Form()] = "",
     password: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "",
+    csrf: Annotated[str, Form()] = "",
 ) -> Response:
+    """Sign in: the form's CSRF pair first, then throttled credentials (one message for an
+    unknown username and a wrong password), then a new server-side session."""
+    kept = {"next": next, "username": username}
+    if not cookies.login_form_ok(request, csrf):
+        return _login_page(request, {**kept, "error": STALE_FORM}, status=403)
+    lifetime = timedelta(hours=settings.session_hours)
+
+    def start(session: Session, user: User) -> tuple[str, Role]:
+        agent = request.headers.get("user-agent")
+        return sessions.start(session, user, lifetime=lifetime, user_agent=agent)[1], user.role
+
     try:
-        with unit_of_work(db, write=False) as session:
-            user = accounts.authenticate(session, username.strip(), password)
-    except (NotAuthenticated, PermissionDenied) as exc:
-        context = {"next": next, "error": exc.detail, "username": username}
-        return render(request, "auth/login.html", context, status=exc.status_code)
-    response = RedirectResponse(safe_next(next, HOMES[user.role]), status_code=303)
-    value = cookies.dumps(cookies.new_session(user.id), settings.secret_key)
-    response.set_cookie(
-        cookies.COOKIE,
-        value,
-        max_age=cookies.SESSION_SECONDS,
-        httponly=True,
-        samesite="lax",
-        secure=request.url.scheme == "https",
-    )
+        token, role = sign_in(
+            db, settings, request, (username.strip(), password), via="web", then=start
+        )
+    except (NotAuthenticated, PermissionDenied, TooManyAttempts) as exc:
+        wait = exc.retry_after if isinstance(exc, TooManyAttempts) else 0
+        context = {**kept, "error": exc.detail}
+        return _login_page(request, context, status=exc.status_code, retry_after=wait)
+    response = RedirectResponse(safe_next(next, HOMES[role]), status_code=303)
+    cookies.set_session_cookie(request, response, token, int(lifetime.total_seconds()))
+    response.delete_cookie(cookies.LOGIN_COOKIE, path="/login")
     return response
 
 
 @router.post("/logout")
-def logout(_: PostingUser) -> Response:
+def logout(request: Request, _: PostingUser, db: DbDep) -> Response:
+    """Sign out: the session ends on the server (the cookie alone would open nothing)."""
+    token = request.cookies.get(cookies.COOKIE, "")
+    with unit_of_work(db) as session:
+        sessions.end(session, token, ip=client_address(request))
     response = RedirectResponse("/login?bye=1", status_code=303)
-    response.delete_cookie(cookies.COOKIE)
+    cookies.clear_session_cookie(request, response)
     return response

@@ -1,7 +1,8 @@
-"""Web plumbing: templates, the signed-cookie user, CSRF, and the error-to-page route class."""
+"""Web plumbing: templates, the session's user, CSRF, and the error-to-page route class."""
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import AsyncIterator, Callable, Coroutine
 from pathlib import Path
 from typing import Annotated, Any
@@ -13,7 +14,7 @@ from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 from starlette.datastructures import FormData
 
-from crowdloop.accounts import service as accounts
+from crowdloop.accounts import sessions
 from crowdloop.accounts.models import Role, User
 
 # one set of session dependencies for both adapters: the unit of work commits before the
@@ -22,16 +23,14 @@ from crowdloop.api.deps import DbDep as DbDep
 from crowdloop.api.deps import ReadSession as ReadSession
 from crowdloop.api.deps import SettingsDep as SettingsDep
 from crowdloop.api.deps import WriteSession as WriteSession
-from crowdloop.errors import CrowdloopError, NotFound, PermissionDenied
+from crowdloop.errors import Busy, CrowdloopError, NotAuthenticated, PermissionDenied
+from crowdloop.storage.engine import Database
+from crowdloop.storage.types import utcnow
 from crowdloop.storage.uow import unit_of_work
 from crowdloop.web import session as cookies
 from crowdloop.web.markup import money, render_markdown
 
 HERE = Path(__file__).resolve().parent
-CSP = (
-    "default-src 'self'; img-src 'self' data: http: https:; style-src 'self'; "
-    "script-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'"
-)
 
 
 class LoginRequired(Exception):
@@ -69,39 +68,54 @@ def is_fragment(request: Request) -> bool:
     return request.headers.get("x-requested-with") == "fetch"
 
 
-def web_user(request: Request, db: DbDep, settings: SettingsDep) -> User:
-    """The signed-in user, from the session cookie; LoginRequired when there is none."""
+def web_user(request: Request, db: DbDep) -> User:
+    """The signed-in user, from the session cookie's server-side session; LoginRequired
+    when there is none, or it was ended or expired."""
     raw = request.cookies.get(cookies.COOKIE)
     if not raw:
         raise LoginRequired(expired=False)
-    try:
-        found = cookies.loads(raw, settings.secret_key)
-    except cookies.BadSession as exc:
-        raise LoginRequired(expired=exc.expired) from exc
     with unit_of_work(db, write=False) as session:
         try:
-            user = accounts.get_user(session, found.user_id)
-        except NotFound as exc:
+            live = sessions.resolve(session, raw)
+        except sessions.SessionExpired as exc:
+            raise LoginRequired(expired=True) from exc
+        except NotAuthenticated as exc:
             raise LoginRequired(expired=False) from exc
-        session.expunge(user)
-    if not user.is_active:
-        raise LoginRequired(expired=False)
-    request.state.user = user
-    request.state.csrf = found.csrf
-    return user
+        session.expunge(live.user)
+    if live.stale(utcnow()):
+        _touch(db, live)
+    request.state.user = live.user
+    request.state.csrf = live.csrf
+    return live.user
+
+
+def _touch(db: Database, live: sessions.LiveSession) -> None:
+    """Record that the session was seen (at most every few minutes); a busy writer just
+    skips it: it is bookkeeping, not worth failing a page for."""
+    try:
+        with unit_of_work(db) as session:
+            sessions.touch(session, live)
+    except Busy:
+        return
 
 
 WebUser = Annotated[User, Depends(web_user)]
 
 
-async def csrf_checked(request: Request, user: WebUser) -> User:
-    """POSTs carry the session's CSRF token, as a form field or an X-CSRF-Token header."""
+async def sent_csrf(request: Request) -> str:
+    """The CSRF token a POST carries, as an X-CSRF-Token header or a ``csrf`` field."""
     sent = request.headers.get("x-csrf-token")
     if sent is None:
         form = await request.form()
         value = form.get("csrf")
         sent = value if isinstance(value, str) else None
-    if not sent or sent != request.state.csrf:
+    return sent or ""
+
+
+async def csrf_checked(request: Request, user: WebUser) -> User:
+    """Every POST of a signed-in page carries its session's CSRF token."""
+    sent = await sent_csrf(request)
+    if not sent or not hmac.compare_digest(sent, request.state.csrf):
         raise CsrfFailed("the form is out of date (CSRF check failed): reload the page and retry")
     return user
 
@@ -146,8 +160,6 @@ class WebRoute(APIRoute):
                 response = _login_redirect(request, exc)
             except CrowdloopError as exc:
                 response = _error_page(request, exc)
-            response.headers.setdefault("Content-Security-Policy", CSP)
-            response.headers.setdefault("X-Content-Type-Options", "nosniff")
             return response
 
         return handler

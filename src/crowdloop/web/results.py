@@ -12,10 +12,10 @@ from crowdloop.errors import InvalidInput
 from crowdloop.projects import access
 from crowdloop.projects import service as projects
 from crowdloop.results import service as results
-from crowdloop.results.exporting import stream_export
+from crowdloop.results.exporting import start_export, stream_export
 from crowdloop.results.exporting.service import media_type
 from crowdloop.web import repository as reads
-from crowdloop.web.deps import DbDep, ReadSession, WebRoute, WebUser, render
+from crowdloop.web.deps import DbDep, ReadSession, WebRoute, WebUser, WriteSession, render
 from crowdloop.web.worker import task_fields
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -107,12 +107,13 @@ def task_detail(
 
 @router.get("/console/projects/{project_id}/export")
 def export(
-    project_id: int, user: WebUser, session: ReadSession, db: DbDep, format: str = "jsonl"
+    project_id: int, user: WebUser, session: WriteSession, db: DbDep, format: str = "jsonl"
 ) -> StreamingResponse:
-    """The API's export, for the browser's cookie session: the same stream, the same formats."""
-    access.for_reader(session, user, project_id)
+    """The API's export, for the browser's cookie session: the same stream, the same formats,
+    recorded in the audit log."""
     if format not in EXPORT_NAMES:
         raise InvalidInput(f"unknown export format {format!r}; use one of {list(EXPORT_NAMES)}")
+    start_export(session, user, project_id, format)
     kind, extension = media_type(format)
     filename = f"project-{project_id}-results.{extension}"
     return StreamingResponse(

@@ -1,8 +1,13 @@
-"""Signed session cookies: ``{"uid", "iat", "csrf"}`` as base64 JSON plus an HMAC-SHA256.
+"""The browser's cookies: the session token, and the sign-in form's CSRF pair.
 
-The cookie holds no secrets and can be read by its owner; the signature (keyed with
-``settings.secret_key``) stops anyone from forging or altering it. A session older than
-``SESSION_SECONDS`` is refused as expired, and the user is asked to sign in again.
+``crowdloop_session`` carries a random token naming a server-side session
+(:mod:`crowdloop.accounts.sessions`); it is HttpOnly, SameSite=Lax, and Secure in prod or
+over https (``CROWDLOOP_COOKIE_SECURE`` decides otherwise). Nothing in it is signed, so
+no secret, leaked or published, can forge one.
+
+The sign-in form has no session yet: ``GET /login`` sets ``crowdloop_login`` to a random
+nonce and the form carries an HMAC of it keyed with the server secret; ``POST /login``
+needs both (a cross-site page can neither read the nonce nor compute the MAC).
 """
 
 from __future__ import annotations
@@ -10,68 +15,80 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 import secrets
-import time
-from dataclasses import dataclass
+
+from fastapi import Request, Response
+
+from crowdloop.config import Settings
+from crowdloop.storage.engine import Database
+from crowdloop.storage.instance import generated_secret
+from crowdloop.storage.uow import unit_of_work
 
 COOKIE = "crowdloop_session"
-SESSION_SECONDS = 12 * 3600
+LOGIN_COOKIE = "crowdloop_login"
+LOGIN_COOKIE_SECONDS = 24 * 3600
 
 
-class BadSession(Exception):
-    """The cookie is forged, malformed or expired (``expired`` tells which)."""
-
-    def __init__(self, *, expired: bool) -> None:
-        super().__init__("expired" if expired else "invalid")
-        self.expired = expired
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
 
 
-@dataclass(frozen=True)
-class WebSession:
-    user_id: int
-    issued_at: int
-    csrf: str
+def server_secret(request: Request) -> str:
+    """``CROWDLOOP_SECRET_KEY``, or (dev and test) the install's generated secret, read
+    from the database once per app."""
+    secret = _settings(request).secret_key or getattr(request.app.state, "generated_secret", "")
+    if not secret:
+        db: Database = request.app.state.db
+        with unit_of_work(db) as session:
+            secret = generated_secret(session)
+        request.app.state.generated_secret = secret
+    return secret
 
 
-def _b64(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+def secure(request: Request) -> bool:
+    decided = _settings(request).secure_cookies
+    return decided if decided is not None else request.url.scheme == "https"
 
 
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+def set_session_cookie(request: Request, response: Response, token: str, seconds: int) -> None:
+    response.set_cookie(
+        COOKIE, token, max_age=seconds, httponly=True, samesite="lax", secure=secure(request)
+    )
 
 
-def _mac(secret: str, payload: str) -> str:
-    return _b64(hmac.new(secret.encode(), payload.encode(), hashlib.sha256).digest())
+def clear_session_cookie(request: Request, response: Response) -> None:
+    response.delete_cookie(COOKIE, httponly=True, samesite="lax", secure=secure(request))
 
 
-def new_session(user_id: int, *, now: float | None = None) -> WebSession:
-    issued = int(time.time() if now is None else now)
-    return WebSession(user_id=user_id, issued_at=issued, csrf=secrets.token_urlsafe(16))
+def _mac(secret: str, nonce: str) -> str:
+    digest = hmac.new(secret.encode(), nonce.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
-def dumps(session: WebSession, secret: str) -> str:
-    body = {"uid": session.user_id, "iat": session.issued_at, "csrf": session.csrf}
-    payload = _b64(json.dumps(body, separators=(",", ":")).encode())
-    return f"{payload}.{_mac(secret, payload)}"
+def login_form_token(request: Request) -> tuple[str, str]:
+    """The sign-in form's (nonce, token): the browser's nonce if it has a sound one,
+    else a new one (to set with :func:`keep_login_nonce`)."""
+    nonce = request.cookies.get(LOGIN_COOKIE) or ""
+    if not 16 <= len(nonce) <= 64:
+        nonce = secrets.token_urlsafe(24)
+    return nonce, _mac(server_secret(request), nonce)
 
 
-def loads(
-    cookie: str, secret: str, *, max_age: int = SESSION_SECONDS, now: float | None = None
-) -> WebSession:
-    """Verify and decode a cookie; raise BadSession when it is forged or too old."""
-    payload, _, mac = cookie.partition(".")
-    if not mac or not hmac.compare_digest(mac, _mac(secret, payload)):
-        raise BadSession(expired=False)
-    try:
-        body = json.loads(_unb64(payload))
-        session = WebSession(
-            user_id=int(body["uid"]), issued_at=int(body["iat"]), csrf=str(body["csrf"])
-        )
-    except (ValueError, KeyError, TypeError) as exc:
-        raise BadSession(expired=False) from exc
-    current = time.time() if now is None else now
-    if current - session.issued_at > max_age:
-        raise BadSession(expired=True)
-    return session
+def keep_login_nonce(request: Request, response: Response, nonce: str) -> None:
+    response.set_cookie(
+        LOGIN_COOKIE,
+        nonce,
+        max_age=LOGIN_COOKIE_SECONDS,
+        path="/login",
+        httponly=True,
+        samesite="lax",
+        secure=secure(request),
+    )
+
+
+def login_form_ok(request: Request, sent: str) -> bool:
+    nonce = request.cookies.get(LOGIN_COOKIE)
+    if not nonce or not sent:
+        return False
+    return hmac.compare_digest(sent, _mac(server_secret(request), nonce))

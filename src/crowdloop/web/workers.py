@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session
 
 from crowdloop.accounts import service as accounts
 from crowdloop.accounts.models import User
+from crowdloop.audit import service as audit
+from crowdloop.audit.models import AuditAction
 from crowdloop.errors import Conflict, NotFound
 from crowdloop.projects import access
 from crowdloop.projects.models import Project
@@ -132,8 +134,16 @@ def block(
         return _page(request, session, user, project, form=values, errors=errors)
     wq = inference.ensure(session, project.id, data.worker_id)
     reason = f"{data.reason} (blocked by {user.username})"
-    quality.block(
+    event = quality.block(
         session, project, wq, hours=data.hours, reason=reason, rule=MANUAL_RULE, now=utcnow()
+    )
+    detail = {"quality_event_id": event.id, "worker_id": data.worker_id, "hours": data.hours}
+    audit.record(
+        session,
+        AuditAction.quality_blocked,
+        actor_id=user.id,
+        subject=("project", project.id),
+        detail=detail,
     )
     return _back(project, "blocked")
 

@@ -14,6 +14,9 @@ from typing import Any, BinaryIO, Literal
 
 from sqlalchemy.orm import Session
 
+from crowdloop.accounts.models import User
+from crowdloop.audit import service as audit
+from crowdloop.audit.models import AuditAction
 from crowdloop.errors import InvalidInput
 from crowdloop.projects import access
 from crowdloop.projects.models import Project
@@ -90,6 +93,22 @@ def export_results(session: Session, project: Project, fmt: str, out: BinaryIO) 
         out.write(chunk)
         written += len(chunk)
     return written
+
+
+def start_export(session: Session, user: User, project_id: int, fmt: str) -> Project:
+    """Check that ``user`` may export the project in ``fmt`` and record the export in the
+    audit log (in the caller's write unit); then stream it with :func:`stream_export` or
+    :func:`export_results`."""
+    project = access.for_reader(session, user, project_id)
+    encoder(project, fmt)
+    audit.record(
+        session,
+        AuditAction.export_downloaded,
+        actor_id=user.id,
+        subject=("project", project.id),
+        detail={"format": fmt},
+    )
+    return project
 
 
 def stream_export(
