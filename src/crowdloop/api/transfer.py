@@ -62,7 +62,12 @@ def import_tasks(
 @router.get(
     "/projects/{project_id}/export",
     response_class=StreamingResponse,
-    responses={200: {"description": "The export file, streamed.", "content": {"text/csv": {}}}},
+    responses={
+        200: {
+            "description": "The export file, streamed.",
+            "content": {"text/csv": {}, "application/x-ndjson": {}, "application/json": {}},
+        }
+    },
 )
 def export_results(
     project_id: PathId,
