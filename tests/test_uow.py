@@ -141,3 +141,29 @@ def test_every_session_dependency_commits_before_the_response() -> None:
     found = dict(_yield_dependencies())
     assert {"crowdloop.api.deps.WriteSession", "crowdloop.web.deps.WriteSession"} <= set(found)
     assert {name: d.scope for name, d in found.items() if d.scope != "function"} == {}
+
+
+def test_a_key_taken_by_a_concurrent_request_is_409_and_nothing_is_kept(db: Database) -> None:
+    """The service checks a task id before writing; the unique index catches the request
+    that raced it, and the unit of work answers 409 Conflict instead of a server error."""
+    from crowdloop.accounts.models import Role
+    from crowdloop.errors import Conflict
+    from crowdloop.projects.models import Task
+    from tests.factories.projects import make_project, make_tasks
+
+    with unit_of_work(db) as session:
+        project = make_project(session, make_user(session, role=Role.requester))
+        make_tasks(session, project, 1, external_id="taken")
+    before = _users(db)
+
+    def racing_unit() -> None:
+        with unit_of_work(db) as session:
+            make_user(session)
+            racer = Task(project_id=project.id, external_id="taken", data={}, overlap=1, slots=1)
+            session.add(racer)  # past the service's check, as a concurrent request would be
+
+    with pytest.raises(Conflict) as err:
+        racing_unit()
+    assert err.value.status_code == 409
+    assert "nothing of this request was saved" in err.value.detail
+    assert _users(db) == before

@@ -161,6 +161,24 @@ class TestTasks:
         assert err.value.status == 422
         assert a.requester.request("GET", f"/projects/{project['id']}/tasks")["items"] == []
 
+    def test_a_task_id_names_one_task_of_its_project(
+        self, app_client: TestClient, db: Database
+    ) -> None:
+        a = actors(app_client, db, n_workers=0)
+        project = a.requester.create_project(project_body())
+        other = a.requester.create_project(project_body())
+        first = a.requester.create_task(project["id"], {"data": {"n": 1}, "external_id": "q-7"})
+        with pytest.raises(ApiError) as err:
+            a.requester.create_task(project["id"], {"data": {"n": 2}, "external_id": "q-7"})
+        assert err.value.status == 409
+        assert f"already task {first['id']}" in str(err.value)
+        # Another project may use the same id; tasks without an id are many.
+        a.requester.create_task(other["id"], {"data": {"n": 3}, "external_id": "q-7"})
+        a.requester.create_task(project["id"], {"data": {"n": 4}})
+        a.requester.create_task(project["id"], {"data": {"n": 5}})
+        items = a.requester.request("GET", f"/projects/{project['id']}/tasks")["items"]
+        assert [t["data"]["n"] for t in items] == [1, 4, 5]
+
     def test_priority_orders_the_stream(self, app_client: TestClient, db: Database) -> None:
         a = actors(app_client, db, n_workers=1)
         project = a.requester.create_project(project_body(overlap=1))

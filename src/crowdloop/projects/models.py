@@ -116,6 +116,8 @@ class Task(Base):
         Index("ix_tasks_project_control", "project_id", "is_control", "id"),
         # Cursor pages (tasks, results, export) walk a project's tasks in id order.
         Index("ix_tasks_project_id", "project_id", "id"),
+        # A task id (external_id) names one task of its project; tasks without one are many.
+        Index("uq_tasks_project_external_id", "project_id", "external_id", unique=True),
     )
 
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True)

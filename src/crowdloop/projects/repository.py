@@ -66,3 +66,9 @@ def list_batches(session: Session, project_id: int) -> Sequence[TaskBatch]:
     return session.scalars(
         select(TaskBatch).where(TaskBatch.project_id == project_id).order_by(TaskBatch.id)
     ).all()
+
+
+def task_with_external_id(session: Session, project_id: int, external_id: str) -> int | None:
+    """The id of the project's task named ``external_id``, if there is one."""
+    stmt = select(Task.id).where(Task.project_id == project_id, Task.external_id == external_id)
+    return session.scalars(stmt).first()

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from crowdloop.accounts.models import Role, User
-from crowdloop.errors import InvalidInput, NotFound, PermissionDenied
+from crowdloop.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from crowdloop.events.service import publish
 from crowdloop.events.types import EventType
 from crowdloop.projects import access, repository
@@ -133,6 +133,12 @@ def task_values(project: Project, item: TaskCreate, *, batch_id: int | None) -> 
 
 
 def create_task(session: Session, project: Project, item: TaskCreate) -> Task:
+    if item.external_id is not None:
+        taken = repository.task_with_external_id(session, project.id, item.external_id)
+        if taken is not None:
+            raise Conflict(
+                f"external_id {item.external_id!r} is already task {taken} of this project"
+            )
     task = Task(**task_values(project, item, batch_id=None))
     session.add(task)
     session.flush()

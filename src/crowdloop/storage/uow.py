@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
-from crowdloop.errors import Busy, StorageFull, Unavailable
+from crowdloop.errors import Busy, Conflict, StorageFull, Unavailable
 from crowdloop.storage.engine import Database, WriterBusy
 
 # PostgreSQL SQLSTATEs of a conflict between transactions that a retry resolves.
@@ -16,6 +16,11 @@ TRANSIENT_SQLSTATES = frozenset({"40P01", "40001", "55P03"})  # deadlock, serial
 BUSY_DETAIL = "the database was busy with a conflicting request; nothing was saved, try again"
 UNAVAILABLE_DETAIL = "the database is unavailable right now; nothing was saved, try again shortly"
 FULL_DETAIL = "the database's disk is full; nothing was saved (free space, then try again)"
+DUPLICATE_DETAIL = (
+    "a concurrent request stored the same thing first (a unique key is taken); nothing of this"
+    " request was saved"
+)
+UNIQUE_VIOLATION_SQLSTATE = "23505"
 # SQLSTATE classes of a lost connection (08), an operator intervention such as a restart
 # (57P01-57P03), and a full disk (53100).
 LOST_CONNECTION_PREFIXES = ("08", "57P0")
@@ -52,6 +57,15 @@ def is_disk_full(exc: BaseException) -> bool:
     return state == DISK_FULL_SQLSTATE or "database or disk is full" in str(exc.orig)
 
 
+def is_duplicate(exc: BaseException) -> bool:
+    """A unique index refused the row: checked before writing, so only a concurrent
+    request that wrote the same key first gets here."""
+    if not isinstance(exc, IntegrityError):
+        return False
+    state = getattr(exc.orig, "sqlstate", None)
+    return state == UNIQUE_VIOLATION_SQLSTATE or "UNIQUE constraint failed" in str(exc.orig)
+
+
 def translate(exc: BaseException) -> BaseException | None:
     """The domain error a database failure means to the user, if it is one they can act on."""
     if is_transient(exc):
@@ -60,6 +74,8 @@ def translate(exc: BaseException) -> BaseException | None:
         return StorageFull(FULL_DETAIL)
     if is_unavailable(exc):
         return Unavailable(UNAVAILABLE_DETAIL)
+    if is_duplicate(exc):
+        return Conflict(DUPLICATE_DETAIL)
     return None
 
 
