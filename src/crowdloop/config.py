@@ -7,6 +7,8 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from crowdloop.outbound import OutboundPolicy
+
 # Refused as CROWDLOOP_SECRET_KEY in every environment: strings that have been in the source
 # or in examples (decision 0016). Without a secret, dev and test generate one per database.
 PLACEHOLDER_SECRETS = frozenset(
@@ -88,6 +90,11 @@ class Settings(BaseSettings):
         "(tests, a receiver on the same host or LAN); off by default against server-side "
         "request forgery.",
     )
+    outbound_allowlist: str = Field(
+        "",
+        description="Comma-separated host names (*.domain wildcards) and networks (CIDR) that "
+        "webhooks and model servers may call; when set, only these (private ones included).",
+    )
     max_upload_mb: int = Field(2048, ge=1, description="Largest accepted import upload, MiB.")
 
     @model_validator(mode="after")
@@ -100,6 +107,18 @@ class Settings(BaseSettings):
                 f"{MIN_SECRET_LENGTH} characters when env=prod"
             )
         return self
+
+    @model_validator(mode="after")
+    def _parse_allowlist(self) -> Settings:
+        OutboundPolicy.parse(self.outbound_allowlist)  # a malformed entry stops the start
+        return self
+
+    @property
+    def outbound(self) -> OutboundPolicy:
+        """Where webhooks and model-server calls may go (crowdloop.outbound)."""
+        return OutboundPolicy.parse(
+            self.outbound_allowlist, allow_private=self.outbound_allow_private
+        )
 
     @property
     def secure_cookies(self) -> bool | None:

@@ -4,14 +4,18 @@ http(s) to a public address only, against server-side request forgery.
 A URL is resolved and every address it resolves to must be public: loopback, private,
 link-local (cloud metadata at 169.254.169.254), multicast, reserved and unspecified
 addresses are refused, unless the operator set ``CROWDLOOP_OUTBOUND_ALLOW_PRIVATE`` (tests,
-a receiver or model server on the same host or LAN). The webhook sender checks again before
-each attempt, so a name that later resolves to a private address is refused then too.
+a receiver or model server on the same host or LAN). An operator may also set an
+allow-list (``CROWDLOOP_OUTBOUND_ALLOWLIST``: host names, ``*.domain`` wildcards and CIDR
+networks): then only the hosts it names are called, and those may be private (the operator
+vouched for them). The webhook sender checks again before each attempt, so a name that
+later resolves to a private address is refused then too.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import socket
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from crowdloop.errors import InvalidInput
@@ -19,11 +23,72 @@ from crowdloop.errors import InvalidInput
 SCHEMES = ("http", "https")
 MAX_URL_CHARS = 2048
 ALLOW_HINT = "an operator may set CROWDLOOP_OUTBOUND_ALLOW_PRIVATE=1 to allow private hosts"
+LIST_HINT = "an operator may add it to CROWDLOOP_OUTBOUND_ALLOWLIST"
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
-def check_url(url: str, *, allow_private: bool) -> str:
-    """The URL, stripped, if crowdloop may call it; ``InvalidInput`` saying why not."""
+@dataclass(frozen=True)
+class OutboundPolicy:
+    """Where crowdloop may send requests: built once from the settings, passed down."""
+
+    allow_private: bool = False
+    names: tuple[str, ...] = ()  # exact host names, or ".domain" for "*.domain"
+    networks: tuple[Network, ...] = ()
+
+    @classmethod
+    def parse(cls, allowlist: str, *, allow_private: bool = False) -> OutboundPolicy:
+        """From ``CROWDLOOP_OUTBOUND_ALLOWLIST``: comma-separated names and networks."""
+        names: list[str] = []
+        networks: list[Network] = []
+        for raw in allowlist.split(","):
+            entry = raw.strip().lower()
+            if not entry:
+                continue
+            if "/" in entry or entry.replace(".", "").isdigit() or ":" in entry:
+                try:
+                    networks.append(ipaddress.ip_network(entry, strict=False))
+                except ValueError as exc:
+                    raise ValueError(f"outbound allow-list: {exc}") from None
+            else:
+                names.append(_name_entry(entry))
+        return cls(allow_private, tuple(names), tuple(networks))
+
+    @property
+    def listed(self) -> bool:
+        return bool(self.names or self.networks)
+
+    def check(self, url: str) -> str:
+        """The URL, stripped, if crowdloop may call it; ``InvalidInput`` saying why not."""
+        url, host, port = _parse(url)
+        if self.listed:
+            self._check_listed(host, port)
+        elif not self.allow_private:
+            for address in resolve(host, port):
+                refuse_private(host, address)
+        return url
+
+    def _check_listed(self, host: str, port: int) -> None:
+        name = host.strip("[]").lower().rstrip(".")
+        if any(name == n or (n.startswith(".") and name.endswith(n)) for n in self.names):
+            return
+        addresses = resolve(host, port)
+        if self.networks and all(any(a in n for n in self.networks) for a in addresses):
+            return
+        raise InvalidInput(
+            f"url: {host} is not in the operator's allow-list of outbound hosts ({LIST_HINT})"
+        )
+
+
+def _name_entry(entry: str) -> str:
+    name = entry[2:] if entry.startswith("*.") else entry
+    if not name or any(c in name for c in "/@:* "):
+        raise ValueError(f"outbound allow-list: {entry!r} is not a host name or network")
+    return "." + name if entry.startswith("*.") else name
+
+
+def _parse(url: str) -> tuple[str, str, int]:
+    """The stripped URL, its host and port, or ``InvalidInput``."""
     url = url.strip()
     if len(url) > MAX_URL_CHARS:
         raise InvalidInput(f"url: longer than {MAX_URL_CHARS} characters")
@@ -36,10 +101,7 @@ def check_url(url: str, *, allow_private: bool) -> str:
         raise InvalidInput(f"url: {exc}") from None
     if not host:
         raise InvalidInput(f"url: names no host ({url!r})")
-    if not allow_private:
-        for address in resolve(host, port or (443 if parts.scheme == "https" else 80)):
-            refuse_private(host, address)
-    return url
+    return url, host, port or (443 if parts.scheme == "https" else 80)
 
 
 def resolve(host: str, port: int) -> list[Address]:

@@ -89,7 +89,7 @@ class Platform:
         self.jobs.huey.delete(SEND_WAKE_KEY)
         report = webhook_delivery.send_due(
             self.db,
-            allow_private=self.settings.outbound_allow_private,
+            outbound=self.settings.outbound,
             lease=timedelta(seconds=self.settings.job_lease_seconds),
         )
         soon = report.next_retry_seconds

@@ -22,6 +22,7 @@ from crowdloop.webhooks.schemas import EndpointCreate
 from crowdloop.work import service as work
 from tests.factories.accounts import make_token, make_user
 from tests.factories.projects import make_project
+from tests.webhooks.conftest import OPEN
 
 GOLD = "GOLDMARK-7d1c"
 EXPLANATION = "EXPLAINMARK-5a2e"
@@ -135,11 +136,11 @@ def seed(db: Database) -> World:
         world.ids["other_project"] = other.id
         hook = EndpointCreate(url="https://hooks.example.org/crowdloop")
         endpoint = webhooks.create_endpoint(
-            session, project, hook, created_by=users["owner"].id, allow_private=True
+            session, project, hook, created_by=users["owner"].id, outbound=OPEN
         )
         world.ids["webhook"] = endpoint.id
         spare = EndpointCreate(url="https://hooks.example.org/spare")
         world.ids["spare_webhook"] = webhooks.create_endpoint(
-            session, project, spare, created_by=users["owner"].id, allow_private=True
+            session, project, spare, created_by=users["owner"].id, outbound=OPEN
         ).id
     return world

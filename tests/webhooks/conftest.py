@@ -16,11 +16,15 @@ from sqlalchemy import select, update
 
 from crowdloop.client import Client
 from crowdloop.config import Settings
+from crowdloop.outbound import OutboundPolicy
 from crowdloop.storage.engine import Database
 from crowdloop.storage.types import utcnow
 from crowdloop.storage.uow import unit_of_work
 from crowdloop.webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery
 from tests.helpers import Actors, actors, project_body
+
+# Tests call receivers on 127.0.0.1: the policy an operator sets with ALLOW_PRIVATE.
+OPEN = OutboundPolicy(allow_private=True)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from crowdloop.storage.engine import Database
 from crowdloop.webhooks import delivery
 from crowdloop.wiring import Platform
 from tests.helpers import project_body
-from tests.webhooks.conftest import Receiver, Setup, deliveries
+from tests.webhooks.conftest import OPEN, Receiver, Setup, deliveries
 from tests.webhooks.test_urls import endpoint_count
 
 LEASE = timedelta(minutes=5)
@@ -75,7 +75,7 @@ class TestEndpoints:
         assert rotated["secret"] != created["secret"]
         setup.answer()
         events.relay(platform.db, platform.bus)
-        delivery.send_due(platform.db, allow_private=True, lease=LEASE)
+        delivery.send_due(platform.db, outbound=OPEN, lease=LEASE)
         (got,) = receiver.received
         Webhook(rotated["secret"]).verify(got.body, got.headers)
 
@@ -88,7 +88,7 @@ class TestDeliveryLog:
         setup.answer()
         events.relay(platform.db, platform.bus)
         receiver.status = 502
-        delivery.send_due(platform.db, allow_private=True, lease=LEASE)
+        delivery.send_due(platform.db, outbound=OPEN, lease=LEASE)
         (log,) = setup.a.requester.request("GET", f"{base(setup)}/{created['id']}/deliveries")
         assert (log["event_type"], log["status"], log["attempts"]) == (
             "answer.submitted",
@@ -110,7 +110,7 @@ class TestDeliveryLog:
         (row,) = deliveries(platform.db)
         path = f"{base(setup)}/{created['id']}"
         setup.a.requester.request("PATCH", path, json={"active": False})
-        assert delivery.send_due(platform.db, allow_private=True, lease=LEASE).sent == 0
+        assert delivery.send_due(platform.db, outbound=OPEN, lease=LEASE).sent == 0
         with pytest.raises(ApiError) as err:
             setup.a.requester.request("POST", f"{base(setup)}/deliveries/{row.id}/redeliver")
         assert err.value.status == 409

@@ -19,7 +19,7 @@ from crowdloop.webhooks import delivery
 from crowdloop.wiring import Platform
 from tests.factories.accounts import make_user
 from tests.factories.projects import make_project
-from tests.webhooks.conftest import Receiver
+from tests.webhooks.conftest import OPEN, Receiver
 
 ALLOW = {"CROWDLOOP_OUTBOUND_ALLOW_PRIVATE": "1"}
 
@@ -59,7 +59,7 @@ def test_the_whole_round(cli: Cli, project_id: int, platform: Platform, receiver
     assert [e["id"] for e in cli.json("list", pid)] == [added["id"]]
     sent = cli.json("test", pid, wid)
     events.relay(platform.db, platform.bus)
-    delivery.send_due(platform.db, allow_private=True, lease=timedelta(minutes=5))
+    delivery.send_due(platform.db, outbound=OPEN, lease=timedelta(minutes=5))
     (log,) = cli.json("deliveries", pid, wid)
     assert (log["msg_id"], log["status"], log["log"][0]["status_code"]) == (
         sent["msg_id"],

@@ -24,6 +24,7 @@ from crowdloop.webhooks.models import DeliveryStatus, WebhookDelivery
 from crowdloop.webhooks.schemas import SendReport
 from crowdloop.wiring import SEND_WEBHOOKS, Platform
 from tests.webhooks.conftest import (
+    OPEN,
     Receiver,
     Setup,
     attempts,
@@ -38,11 +39,11 @@ SUBMITTED = ["answer.submitted"]
 
 def relay_and_send(platform: Platform, *, timeout: float = 5.0) -> SendReport:
     events.relay(platform.db, platform.bus)
-    return delivery.send_due(platform.db, allow_private=True, lease=LEASE, timeout=timeout)
+    return delivery.send_due(platform.db, outbound=OPEN, lease=LEASE, timeout=timeout)
 
 
 def send(platform: Platform) -> SendReport:
-    return delivery.send_due(platform.db, allow_private=True, lease=LEASE)
+    return delivery.send_due(platform.db, outbound=OPEN, lease=LEASE)
 
 
 def event_uid(db: Database, event_type: str) -> str:

@@ -14,7 +14,7 @@ from crowdloop.webhooks import delivery, fanout
 from crowdloop.webhooks.models import WebhookDelivery
 from crowdloop.wiring import SEND_WEBHOOKS, Platform
 from tests.helpers import project_body
-from tests.webhooks.conftest import Receiver, Setup, deliveries
+from tests.webhooks.conftest import OPEN, Receiver, Setup, deliveries
 from tests.webhooks.test_delivery import LEASE
 
 SUBMITTED = ["answer.submitted"]
@@ -81,7 +81,7 @@ class TestFanOut:
         events.relay(platform.db, platform.bus)
         (row,) = deliveries(platform.db)
         assert (row.endpoint_id, row.msg_id) == (target["id"], sent["msg_id"])
-        delivery.send_due(platform.db, allow_private=True, lease=LEASE)
+        delivery.send_due(platform.db, outbound=OPEN, lease=LEASE)
         (got,) = receiver.received
         assert got.headers["webhook-id"] == sent["msg_id"]
         assert b'"type":"webhook.test"' in got.body

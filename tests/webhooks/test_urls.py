@@ -12,13 +12,13 @@ from crowdloop.client import ApiError
 from crowdloop.config import Settings
 from crowdloop.errors import InvalidInput
 from crowdloop.events import service as events
-from crowdloop.outbound import check_url
+from crowdloop.outbound import OutboundPolicy
 from crowdloop.storage.engine import Database
 from crowdloop.storage.uow import unit_of_work
 from crowdloop.webhooks import delivery
 from crowdloop.webhooks.models import WebhookEndpoint
 from crowdloop.wiring import Platform
-from tests.webhooks.conftest import Receiver, Setup, attempts, deliveries
+from tests.webhooks.conftest import OPEN, Receiver, Setup, attempts, deliveries
 
 REFUSED = [
     ("ftp://example.com/hook", "must start with http:// or https://"),
@@ -41,26 +41,76 @@ def endpoint_count(db: Database) -> int:
         return int(session.scalar(select(func.count()).select_from(WebhookEndpoint)) or 0)
 
 
+STRICT = OutboundPolicy()
+
+
 class TestCheckUrl:
     @pytest.mark.parametrize(("url", "reason"), REFUSED)
     def test_refused(self, url: str, reason: str) -> None:
         with pytest.raises(InvalidInput, match=r"^url: ") as err:
-            check_url(url, allow_private=False)
+            STRICT.check(url)
         assert reason in err.value.detail
 
     def test_a_private_address_names_the_setting(self) -> None:
         with pytest.raises(InvalidInput, match="CROWDLOOP_OUTBOUND_ALLOW_PRIVATE"):
-            check_url("http://10.1.2.3/", allow_private=False)
+            STRICT.check("http://10.1.2.3/")
 
     def test_a_public_address_is_accepted(self) -> None:
-        assert check_url(" https://93.184.215.14/hook ", allow_private=False) == (
-            "https://93.184.215.14/hook"
-        )
+        assert STRICT.check(" https://93.184.215.14/hook ") == "https://93.184.215.14/hook"
 
     def test_the_setting_allows_private_addresses_but_not_other_schemes(self) -> None:
-        assert check_url("http://127.0.0.1:9/x", allow_private=True) == "http://127.0.0.1:9/x"
+        assert OPEN.check("http://127.0.0.1:9/x") == "http://127.0.0.1:9/x"
         with pytest.raises(InvalidInput, match="http:// or https://"):
-            check_url("file:///etc/passwd", allow_private=True)
+            OPEN.check("file:///etc/passwd")
+
+
+class TestAllowList:
+    """With an allow-list, only the hosts it names are called, private ones included."""
+
+    LISTED = OutboundPolicy.parse("hooks.internal, *.corp.example, 10.0.0.0/8, 127.0.0.1")
+
+    @pytest.mark.parametrize(
+        "url",
+        [
+            "http://hooks.internal/x",  # a name is trusted as named, without resolving it
+            "https://HOOKS.internal./x",
+            "http://a.corp.example/x",
+            "http://deep.a.corp.example:8443/x",
+            "http://10.2.3.4/",
+            "http://127.0.0.1:9/model",
+        ],
+    )
+    def test_listed_hosts_are_called(self, url: str) -> None:
+        assert self.LISTED.check(url) == url
+
+    @pytest.mark.parametrize(
+        "url",
+        [
+            "http://93.184.215.14/",  # public, but not listed
+            "http://127.0.0.2/",
+            "http://192.168.1.1/",
+            "http://corp.example/",  # *.corp.example is its subdomains only
+            "http://evilcorp.example/",
+            "http://hooks.internal.evil.example/",
+        ],
+    )
+    def test_everything_else_is_refused(self, url: str) -> None:
+        with pytest.raises(InvalidInput, match=r"not in the operator's allow-list|cannot resolve"):
+            self.LISTED.check(url)
+
+    def test_other_schemes_stay_refused(self) -> None:
+        with pytest.raises(InvalidInput, match="http:// or https://"):
+            self.LISTED.check("gopher://hooks.internal/x")
+
+    @pytest.mark.parametrize("entry", ["10.0.0.0/33", "a b", "user@host", "*."])
+    def test_a_malformed_entry_stops_the_settings(self, entry: str) -> None:
+        with pytest.raises(ValueError, match="allow-list"):
+            Settings(outbound_allowlist=entry)
+
+    def test_settings_pass_the_list_down(self) -> None:
+        policy = Settings(outbound_allowlist="hooks.internal", outbound_allow_private=True).outbound
+        assert policy.names == ("hooks.internal",)
+        assert policy.allow_private
 
 
 class TestApiRefusals:
@@ -97,7 +147,7 @@ class TestSendTimeCheck:
         setup.answer()
         events.relay(platform.db, platform.bus)
         lease = timedelta(minutes=5)
-        report = delivery.send_due(platform.db, allow_private=False, lease=lease)
+        report = delivery.send_due(platform.db, outbound=OutboundPolicy(), lease=lease)
         assert report.retrying == 1
         assert receiver.received == []
         (row,) = deliveries(platform.db)

@@ -21,7 +21,7 @@ from crowdloop.wiring import Platform
 from tests.factories.accounts import make_user
 from tests.factories.projects import make_project
 from tests.web.conftest import Browser
-from tests.webhooks.conftest import Receiver, deliveries
+from tests.webhooks.conftest import OPEN, Receiver, deliveries
 from tests.webhooks.test_urls import endpoint_count
 
 
@@ -81,7 +81,7 @@ def test_the_log_shows_status_codes_and_redelivers(
     assert tested.status_code == 303
     events.relay(platform.db, platform.bus)
     receiver.status = 500
-    delivery.send_due(platform.db, allow_private=True, lease=timedelta(minutes=5))
+    delivery.send_due(platform.db, outbound=OPEN, lease=timedelta(minutes=5))
     page = owner.get(tested.headers["location"])
     assert "<code>webhook.test</code>" in page.text
     assert "<strong>500</strong>" in page.text

@@ -16,7 +16,7 @@ from crowdloop.ai.schemas import AiConfig, AiConfigUpdate, AiState, Suggestion
 from crowdloop.ai.training import Progress, _quiet
 from crowdloop.algorithms.uncertainty import uncertainty
 from crowdloop.errors import Conflict, InvalidInput
-from crowdloop.outbound import check_url
+from crowdloop.outbound import OutboundPolicy
 from crowdloop.projects.models import Project, Task
 
 __all__ = [
@@ -45,7 +45,11 @@ def save(project: Project, config: AiConfig, state: AiState) -> None:
 
 
 def update_config(
-    session: Session, project: Project, update: AiConfigUpdate, *, allow_private: bool = False
+    session: Session,
+    project: Project,
+    update: AiConfigUpdate,
+    *,
+    outbound: OutboundPolicy = OutboundPolicy(),
 ) -> AiConfig:
     """Merge a partial update and validate it whole; nothing changes on bad input. A model
     server's URL must be public unless the operator allows private hosts (no SSRF)."""
@@ -58,7 +62,7 @@ def update_config(
         where = ".".join(str(p) for p in first["loc"])
         raise InvalidInput(f"{where + ': ' if where else ''}{first['msg']}") from None
     if config.url is not None and "url" in update.model_fields_set:
-        check_url(config.url, allow_private=allow_private)
+        outbound.check(config.url)
     if config.enabled or config.model != "tfidf":
         training.project_labels(project)
     if config.model == "embeddings" and (reason := embeddings_available()) is not None:

@@ -29,9 +29,7 @@ def put_config(
     """Change some settings; the others keep their values. Bad values change nothing. A
     model server's URL must be a public address unless the operator allows private ones."""
     project = access.for_manager(session, user, project_id)
-    return service.update_config(
-        session, project, body, allow_private=settings.outbound_allow_private
-    )
+    return service.update_config(session, project, body, outbound=settings.outbound)
 
 
 @router.get("/projects/{project_id}/ai/status", response_model=AiStatus)

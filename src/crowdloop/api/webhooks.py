@@ -49,8 +49,8 @@ def create_endpoint(
 ) -> EndpointWithSecret:
     """Register an endpoint; the answer shows its signing secret (here and on rotation)."""
     project = access.for_manager(session, user, project_id)
-    allow = settings.outbound_allow_private
-    return service.create_endpoint(session, project, body, created_by=user.id, allow_private=allow)
+    allow = settings.outbound
+    return service.create_endpoint(session, project, body, created_by=user.id, outbound=allow)
 
 
 @router.get(BASE + "/{webhook_id}", response_model=EndpointRead)
@@ -72,8 +72,8 @@ def update_endpoint(
 ) -> EndpointRead:
     """Change the URL, event types, description or ``active``; others keep their values."""
     project = access.for_manager(session, user, project_id)
-    allow = settings.outbound_allow_private
-    return service.update_endpoint(session, project, webhook_id, body, allow_private=allow)
+    allow = settings.outbound
+    return service.update_endpoint(session, project, webhook_id, body, outbound=allow)
 
 
 @router.delete(BASE + "/{webhook_id}", status_code=204)

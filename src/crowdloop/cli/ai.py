@@ -109,6 +109,6 @@ def config(  # noqa: PLR0913 - one option per setting
     update = AiConfigUpdate.model_validate({k: v for k, v in given.items() if v is not None})
     with unit(ctx) as session:
         project = access.for_manager(session, operator(), project_id)
-        allow = state(ctx).settings.outbound_allow_private
-        out = service.update_config(session, project, update, allow_private=allow)
+        allow = state(ctx).settings.outbound
+        out = service.update_config(session, project, update, outbound=allow)
     typer.echo(out.model_dump_json(indent=2))

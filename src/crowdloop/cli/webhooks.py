@@ -33,10 +33,10 @@ def add(
 ) -> None:
     """Register an endpoint; prints it as JSON with its signing secret (shown once)."""
     body = EndpointCreate(url=url, event_types=event or [], description=description)
-    allow = state(ctx).settings.outbound_allow_private
+    allow = state(ctx).settings.outbound
     with unit(ctx) as session:
         project = access.for_manager(session, operator(), project_id)
-        out = service.create_endpoint(session, project, body, created_by=None, allow_private=allow)
+        out = service.create_endpoint(session, project, body, created_by=None, outbound=allow)
     info("keep the secret: it is shown only now and on rotate-secret")
     typer.echo(out.model_dump_json(indent=2))
 

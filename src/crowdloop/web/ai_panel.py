@@ -152,8 +152,8 @@ def save(
     update, errors = _validated(project, values)
     if update is not None:
         try:
-            allow = settings.outbound_allow_private
-            ai.update_config(session, project, update, allow_private=allow)
+            allow = settings.outbound
+            ai.update_config(session, project, update, outbound=allow)
         except InvalidInput as exc:
             errors = service_error(exc.detail)
     if errors:

@@ -108,9 +108,9 @@ def add(
     }
     try:
         body = EndpointCreate.model_validate(values)
-        allow = settings.outbound_allow_private
+        allow = settings.outbound
         created = service.create_endpoint(
-            session, project, body, created_by=user.id, allow_private=allow
+            session, project, body, created_by=user.id, outbound=allow
         )
     except ValidationError as exc:
         errors = {str(e["loc"][0]): e["msg"] for e in exc.errors() if e["loc"]}
@@ -151,8 +151,8 @@ def set_active(
     """Pause or resume deliveries to the endpoint."""
     project = access.for_manager(session, user, project_id)
     update = EndpointUpdate(active=form.get("active") == "1")
-    allow = settings.outbound_allow_private
-    service.update_endpoint(session, project, webhook_id, update, allow_private=allow)
+    allow = settings.outbound
+    service.update_endpoint(session, project, webhook_id, update, outbound=allow)
     target = f"/console/projects/{project_id}/webhooks/{webhook_id}?saved=1"
     return RedirectResponse(target, status_code=303)
 

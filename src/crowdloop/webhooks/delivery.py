@@ -25,7 +25,7 @@ from standardwebhooks.webhooks import Webhook
 from crowdloop import __version__
 from crowdloop.errors import InvalidInput
 from crowdloop.events.models import Event
-from crowdloop.outbound import check_url
+from crowdloop.outbound import OutboundPolicy
 from crowdloop.storage.engine import Database
 from crowdloop.storage.types import utcnow
 from crowdloop.storage.uow import unit_of_work
@@ -133,13 +133,12 @@ def _excerpt(response: httpx.Response) -> str:
     return read[:EXCERPT_BYTES].decode("utf-8", errors="replace")
 
 
-def attempt(client: httpx.Client, out: Outgoing, *, allow_private: bool) -> Outcome:
+def attempt(client: httpx.Client, out: Outgoing, *, outbound: OutboundPolicy) -> Outcome:
     """One POST; never raises for what the receiver or the network does."""
     started, clock = utcnow(), time.monotonic()
     code, excerpt, error = None, None, None
     try:
-        if not allow_private:
-            check_url(out.url, allow_private=False)  # the name may resolve elsewhere now
+        outbound.check(out.url)  # the name may resolve elsewhere now
         headers = headers_of(out, started)
         with client.stream("POST", out.url, content=out.body, headers=headers) as response:
             code, excerpt = response.status_code, _excerpt(response)
@@ -199,7 +198,7 @@ def _tally(report: SendReport, delivery: WebhookDelivery | None) -> None:
 
 
 def send_batch(
-    db: Database, batch: list[Outgoing], *, allow_private: bool, timeout: float
+    db: Database, batch: list[Outgoing], *, outbound: OutboundPolicy, timeout: float
 ) -> SendReport:
     """Send in parallel threads; record each outcome as soon as it is known."""
     report = SendReport(sent=len(batch))
@@ -210,7 +209,7 @@ def send_batch(
         httpx.Client(timeout=limits, follow_redirects=False, trust_env=False) as client,
         ThreadPoolExecutor(min(MAX_THREADS, len(batch)), "webhook-send") as pool,
     ):
-        futures = [pool.submit(attempt, client, o, allow_private=allow_private) for o in batch]
+        futures = [pool.submit(attempt, client, o, outbound=outbound) for o in batch]
         for future in as_completed(futures):
             _tally(report, record(db, future.result()))
     return report
@@ -219,7 +218,7 @@ def send_batch(
 def send_due(
     db: Database,
     *,
-    allow_private: bool,
+    outbound: OutboundPolicy,
     lease: timedelta,
     limit: int = BATCH,
     timeout: float = TIMEOUT_SECONDS,
@@ -228,7 +227,7 @@ def send_due(
     total = SendReport()
     while True:
         batch = claim(db, lease=lease, limit=limit)
-        report = send_batch(db, batch, allow_private=allow_private, timeout=timeout)
+        report = send_batch(db, batch, outbound=outbound, timeout=timeout)
         for name in ("sent", "succeeded", "retrying", "failed"):
             setattr(total, name, getattr(total, name) + getattr(report, name))
         if report.next_retry_seconds is not None:

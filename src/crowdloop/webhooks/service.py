@@ -1,7 +1,7 @@
 """A project's webhook endpoints, their delivery log, redelivery and test events.
 
 The adapters check who may manage the project (``projects.access.for_manager``) and pass
-the project in; ``allow_private`` is ``settings.outbound_allow_private``, passed down.
+the project in; ``outbound`` is ``settings.outbound``, passed down.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from crowdloop.errors import Conflict, InvalidInput, NotFound
 from crowdloop.events import service as events
 from crowdloop.events.types import EventType
-from crowdloop.outbound import check_url
+from crowdloop.outbound import OutboundPolicy
 from crowdloop.projects.models import Project
 from crowdloop.storage.types import utcnow
 from crowdloop.webhooks import repository
@@ -63,11 +63,11 @@ def create_endpoint(
     data: EndpointCreate,
     *,
     created_by: int | None,
-    allow_private: bool,
+    outbound: OutboundPolicy,
 ) -> EndpointWithSecret:
     endpoint = WebhookEndpoint(
         project_id=project.id,
-        url=check_url(data.url, allow_private=allow_private),
+        url=outbound.check(data.url),
         secret=new_secret(),
         event_types=event_types_of(data.event_types),
         description=data.description.strip(),
@@ -101,11 +101,11 @@ def update_endpoint(
     endpoint_id: int,
     data: EndpointUpdate,
     *,
-    allow_private: bool,
+    outbound: OutboundPolicy,
 ) -> EndpointRead:
     """Change the given fields; a bad value changes nothing."""
     endpoint = endpoint_of(session, project, endpoint_id)
-    url = None if data.url is None else check_url(data.url, allow_private=allow_private)
+    url = None if data.url is None else outbound.check(data.url)
     types = None if data.event_types is None else event_types_of(data.event_types)
     if url is not None:
         endpoint.url = url
