@@ -37,7 +37,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
 )
 DOMAINS = tuple(package for floor in LAYERS for package in floor)
 NOT_DOMAINS = ("algorithms", "storage", "migrations", "api", "web", "cli", "demo")
-ADAPTERS = ("api", "web", "cli", "demo", "app", "wiring", "__main__")
+ADAPTERS = ("api", "web", "cli", "demo", "app", "wiring", "housekeeping", "__main__")
 FRAMEWORKS = ("fastapi", "starlette", "typer", "click", "jinja2", "uvicorn")
 # Under every domain; the one storage module that knows them all gathers the models.
 GROUND = ("storage", "config", "errors", "text", "outbound")

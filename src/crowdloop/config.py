@@ -77,6 +77,14 @@ class Settings(BaseSettings):
         description="Run job workers inside `crowdloop serve`; turn off when separate "
         "`crowdloop worker` processes run the jobs.",
     )
+    jobs_queue: str = Field(
+        "crowdloop",
+        min_length=1,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_.:-]+$",
+        description="Name of the job queue; installations that share one Redis must each "
+        "use their own (or their own Redis database number).",
+    )
     jobs_workers: int = Field(2, ge=1, le=64, description="Job worker threads per process.")
     job_lease_seconds: int = Field(
         300,
@@ -94,6 +102,12 @@ class Settings(BaseSettings):
         "",
         description="Comma-separated host names (*.domain wildcards) and networks (CIDR) that "
         "webhooks and model servers may call; when set, only these (private ones included).",
+    )
+    retention_days: int = Field(
+        30,
+        ge=2,
+        description="Days handled events, finished webhook deliveries and failed job records "
+        "are kept before the hourly housekeeping job deletes them.",
     )
     max_upload_mb: int = Field(2048, ge=1, description="Largest accepted import upload, MiB.")
 

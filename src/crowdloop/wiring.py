@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from crowdloop import housekeeping
 from crowdloop.ai import jobs as ai_jobs
 from crowdloop.config import Settings
 from crowdloop.events import service as events
@@ -83,6 +84,11 @@ class Platform:
         except Exception:
             log.exception("could not enqueue %s", SEND_WEBHOOKS)
 
+    def housekeeping(self) -> dict[str, int]:
+        """Delete what is past its retention (crowdloop.housekeeping)."""
+        keep = timedelta(days=self.settings.retention_days)
+        return housekeeping.prune(self.db, retention=keep)
+
     def send_webhooks(self) -> dict[str, Any]:
         """Send every due delivery; a retry due within the minute gets a delayed run (the
         sweep has minute resolution)."""
@@ -119,6 +125,7 @@ def job_specs(platform: Platform) -> list[JobSpec]:
         JobSpec(SEND_WEBHOOKS, platform.send_webhooks, retries=0, quiet=True),
         # Retries that came due (5 min to 10 h apart) and wake-ups that were lost.
         JobSpec("webhooks.sweep", platform.send_webhooks, retries=0, every_minutes=1),
+        JobSpec("housekeeping", platform.housekeeping, retries=0, every_minutes=60),
     ]
     periodic: list[tuple[str, float, Callable[[Database], object]]] = [
         ("quality.refit", settings.refit_interval_seconds, quality_jobs.refit_due),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
+import uuid
 from collections.abc import Awaitable, Callable, Iterator
 
 import pytest
@@ -203,7 +204,8 @@ def redis_settings(settings: Settings) -> Settings:
         pytest.skip(f"no Redis at {REDIS_URL}: {exc}")
     finally:
         client.close()
-    return settings.model_copy(update={"redis_url": REDIS_URL})
+    queue = f"test-{uuid.uuid4().hex}"  # parallel test processes share this Redis
+    return settings.model_copy(update={"redis_url": REDIS_URL, "jobs_queue": queue})
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+import uuid
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -173,7 +174,9 @@ class TestRedisQueue:
             Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
         except RedisError:
             pytest.skip(f"no Redis at {REDIS_URL}")
-        wired = build(settings.model_copy(update={"redis_url": REDIS_URL}))
+        # A queue of its own: parallel test processes share this Redis.
+        queue = f"test-{uuid.uuid4().hex}"
+        wired = build(settings.model_copy(update={"redis_url": REDIS_URL, "jobs_queue": queue}))
         assert type(wired.jobs.huey).__name__ == "PriorityRedisHuey"
         wired.jobs.flush()
         seen: list[int] = []

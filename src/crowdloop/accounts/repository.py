@@ -91,6 +91,16 @@ def delete_dead_sessions(session: Session, user_id: int, before: datetime) -> No
     session.execute(delete(WebSession).where(WebSession.user_id == user_id, dead))
 
 
+def delete_ended_sessions(session: Session, before: datetime) -> int:
+    """Every user's sessions that expired or were ended before ``before``."""
+    dead = or_(WebSession.expires_at < before, WebSession.revoked_at < before)
+    return _rowcount(session.execute(delete(WebSession).where(dead)))
+
+
+def _rowcount(result: object) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 def delete_sessions(session: Session, user_id: int) -> None:
     session.execute(delete(WebSession).where(WebSession.user_id == user_id))
 
@@ -113,7 +123,7 @@ def delete_throttles(session: Session, keys: list[str]) -> None:
     session.execute(delete(LoginThrottle).where(LoginThrottle.key.in_(keys)))
 
 
-def delete_stale_throttles(session: Session, before: datetime) -> None:
+def delete_stale_throttles(session: Session, before: datetime) -> int:
     stale = LoginThrottle.last_failure_at < before
     unlocked = or_(LoginThrottle.locked_until.is_(None), LoginThrottle.locked_until < before)
-    session.execute(delete(LoginThrottle).where(stale, unlocked))
+    return _rowcount(session.execute(delete(LoginThrottle).where(stale, unlocked)))

@@ -85,6 +85,11 @@ def resolve(session: Session, token: str, *, now: datetime | None = None) -> Liv
     return LiveSession(id=row.id, user=user, csrf=row.csrf, last_seen_at=row.last_seen_at)
 
 
+def prune(session: Session, now: datetime) -> int:
+    """Delete every session that ended more than ``KEEP_ENDED`` ago (housekeeping job)."""
+    return repository.delete_ended_sessions(session, now - KEEP_ENDED)
+
+
 def touch(session: Session, live: LiveSession, *, now: datetime | None = None) -> None:
     repository.touch_session(session, live.id, now or utcnow())
 

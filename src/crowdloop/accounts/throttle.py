@@ -96,3 +96,8 @@ def record_success(session: Session, username: str) -> None:
 
 def forget(session: Session, username: str) -> None:
     record_success(session, username)
+
+
+def prune(session: Session, now: datetime) -> int:
+    """Forget counts with no failure for ``FORGET_AFTER`` (housekeeping job)."""
+    return repository.delete_stale_throttles(session, now - FORGET_AFTER)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, insert, or_, select, update
+from sqlalchemy import Table, and_, delete, exists, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from crowdloop.events.models import Event, EventHandling, HandlingStatus
@@ -79,3 +79,28 @@ def events_after(
 def last_event_id(session: Session) -> int:
     found = session.scalar(select(Event.id).order_by(Event.id.desc()).limit(1))
     return int(found or 0)
+
+
+def delete_settled(session: Session, before: datetime, limit: int) -> int:
+    """Up to ``limit`` events older than ``before`` that every subscriber has handled (their
+    handlings go with them). The newest event always stays: ids must never be reused
+    (SQLite would hand out max(id) + 1 again), they are the live pages' cursor."""
+    unsettled = exists().where(
+        HANDLINGS.c.event_id == EVENTS.c.id, HANDLINGS.c.status != HandlingStatus.done.value
+    )
+    newest = select(func.max(EVENTS.c.id)).scalar_subquery()
+    query = (
+        select(EVENTS.c.id)
+        .where(
+            EVENTS.c.occurred_at < before,
+            EVENTS.c.dispatched_at.is_not(None),
+            EVENTS.c.id < newest,
+            ~unsettled,
+        )
+        .order_by(EVENTS.c.id)
+        .limit(limit)
+    )
+    ids = list(session.scalars(query))
+    if ids:
+        session.execute(delete(EVENTS).where(EVENTS.c.id.in_(ids)))
+    return len(ids)

@@ -180,6 +180,11 @@ def relay(db: Database, bus: Bus, *, lease: timedelta = HANDLING_LEASE) -> Relay
     return report
 
 
+def prune(session: Session, before: datetime, limit: int) -> int:
+    """Delete up to ``limit`` settled events older than ``before`` (housekeeping job)."""
+    return repository.delete_settled(session, before, limit)
+
+
 def retry(session: Session, handling_id: int) -> HandlingRead:
     """Re-arm a failed (parked) handling: due now, attempts start again."""
     handling = session.get(EventHandling, handling_id)

@@ -19,7 +19,6 @@ from sqlalchemy.engine import make_url
 
 from crowdloop.config import Settings
 
-QUEUE_NAME = "crowdloop"
 REDIS_CONNECT_TIMEOUT = 2.0
 REDIS_SOCKET_TIMEOUT = 10.0
 
@@ -43,14 +42,14 @@ def make_huey(settings: Settings) -> Any:
             socket_connect_timeout=REDIS_CONNECT_TIMEOUT,
             socket_timeout=REDIS_SOCKET_TIMEOUT,
         )
-        return PriorityRedisHuey(QUEUE_NAME, connection_pool=pool, **options)
+        return PriorityRedisHuey(settings.jobs_queue, connection_pool=pool, **options)
     if not settings.is_sqlite:
         url = make_url(settings.database_url).set(drivername="postgresql")
         dsn = url.render_as_string(hide_password=False)
-        return PostgresHuey(QUEUE_NAME, dsn=dsn, **options)
+        return PostgresHuey(settings.jobs_queue, dsn=dsn, **options)
     path = jobs_file(settings.database_url)
     if path is None:
-        return MemoryHuey(QUEUE_NAME, **options)
+        return MemoryHuey(settings.jobs_queue, **options)
     # fsync off: the queue holds wake-ups and retries whose truth is in the database (a
     # queue entry lost to a power cut is re-found by the per-minute sweeps).
-    return SqliteHuey(QUEUE_NAME, filename=str(path), fsync=False, **options)
+    return SqliteHuey(settings.jobs_queue, filename=str(path), fsync=False, **options)

@@ -219,3 +219,13 @@ def retry(session: Session, jobs: Jobs, job_id: str) -> str:
     new_id = jobs.enqueue(run.name, *run.args)
     session.delete(run)
     return new_id
+
+
+def prune(session: Session, before: datetime, limit: int) -> int:
+    """Forget up to ``limit`` job records last updated before ``before`` (failed jobs nobody
+    retried, and "running" rows of workers that were killed)."""
+    query = select(JobRun.id).where(JobRun.updated_at < before).order_by(JobRun.id).limit(limit)
+    ids = list(session.scalars(query))
+    if ids:
+        session.execute(delete(JobRun).where(JobRun.id.in_(ids)))
+    return len(ids)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, insert, or_, select
+from sqlalchemy import ColumnElement, and_, delete, insert, or_, select
 from sqlalchemy.orm import Session
 
 from crowdloop.events.models import Event
@@ -117,3 +117,19 @@ def attempts_of(session: Session, delivery_ids: list[int]) -> Sequence[WebhookAt
         return []
     query = select(WebhookAttempt).where(WebhookAttempt.delivery_id.in_(delivery_ids))
     return session.scalars(query.order_by(WebhookAttempt.id)).all()
+
+
+def delete_finished(session: Session, before: datetime, limit: int) -> int:
+    """Up to ``limit`` deliveries that succeeded or gave up, made before ``before``, with
+    their attempts."""
+    finished = WebhookDelivery.status.in_([DeliveryStatus.succeeded, DeliveryStatus.failed])
+    query = (
+        select(WebhookDelivery.id)
+        .where(finished, WebhookDelivery.created_at < before)
+        .order_by(WebhookDelivery.id)
+        .limit(limit)
+    )
+    ids = list(session.scalars(query))
+    if ids:
+        session.execute(delete(WebhookDelivery).where(WebhookDelivery.id.in_(ids)))
+    return len(ids)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import secrets
 from collections import defaultdict
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
@@ -183,3 +184,8 @@ def send_test(
         endpoint_id=endpoint.id,
     )
     return PingSent(event_id=published.id, msg_id=msg_id_of(published.uid))
+
+
+def prune(session: Session, before: datetime, limit: int) -> int:
+    """Delete up to ``limit`` finished deliveries made before ``before`` (housekeeping)."""
+    return repository.delete_finished(session, before, limit)
