@@ -3,13 +3,17 @@ under concurrent page loads and writes (issue 11, finding 1)."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+import anyio
+import anyio.to_thread
 import httpx
 import pytest
 
 from crowdloop.accounts.models import Role
+from crowdloop.app import create_app
 from crowdloop.config import Settings
 from crowdloop.errors import Busy
 from crowdloop.storage.engine import Database, WriterBusy, WriterTurn
@@ -89,3 +93,54 @@ def test_concurrent_pages_and_writes_never_lock_up(
                 assert statuses.count(201) == 10, statuses
         with httpx.Client(base_url=url, timeout=60) as http:
             assert http.get("/api/v1/health").status_code == 200
+
+
+def test_more_writers_than_pool_threads_never_wait_on_each_other(
+    settings: Settings, platform: Platform, backend: str
+) -> None:
+    """More concurrent writers than the server's thread pool has threads (200 clients on
+    40 threads): the writer holding SQLite's turn still gets a thread for its next step (a
+    sync endpoint after a ``yield`` dependency, the answer's validation), because a thread
+    waiting for the turn gives its pool slot back while it waits. It used to keep it: the
+    waiters held every thread, the holder waited for a thread, and the requests ended as
+    503 Busy when the waits ran out (bench/reliability/mixed_load.py, 200 clients)."""
+    with unit_of_work(platform.db) as session:
+        owner = make_user(session, role=Role.requester)
+        project = make_project(session, owner, overlap=3)
+        make_tasks(session, project, 40)
+        owner_token = make_token(session, owner)
+        workers = [make_user(session, role=Role.worker) for _ in range(8)]
+        worker_tokens = [make_token(session, w) for w in workers]
+        cookie_values = [make_web_session(session, w) for w in workers]
+        project_id = project.id
+    if platform.db.writer_lock is not None:
+        platform.db.writer_lock.wait_seconds = 5  # the deadlock's end, not a time limit
+    app = create_app(settings, platform=platform)
+
+    async def load() -> list[int]:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = 3
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+
+            async def create(i: int) -> int:
+                headers = {"Authorization": f"Bearer {owner_token}"}
+                body = {"data": {"text": f"new {i}"}}
+                url = f"/api/v1/projects/{project_id}/tasks"
+                return (await http.post(url, json=body, headers=headers)).status_code
+
+            async def page(i: int) -> int:
+                headers = {"Cookie": f"{cookies.COOKIE}={cookie_values[i % 8]}"}
+                url = f"/work/projects/{project_id}"
+                return (await http.get(url, headers=headers)).status_code
+
+            async def next_task(i: int) -> int:
+                headers = {"Authorization": f"Bearer {worker_tokens[i % 8]}"}
+                url = f"/api/v1/projects/{project_id}/next"
+                return (await http.post(url, headers=headers)).status_code
+
+            calls = [f(i) for i in range(8) for f in (create, page, next_task)]
+            return list(await asyncio.gather(*calls))
+
+    statuses = anyio.run(load)
+    assert all(s < 500 for s in statuses), statuses
+    assert statuses.count(201) == 8, statuses

@@ -276,9 +276,9 @@ def _cpu_model() -> str:
     return platform.processor()
 
 
-def save(name: str, payload: dict[str, Any]) -> Path:
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / f"{name}.json"
+def save(name: str, payload: dict[str, Any], results: Path = RESULTS) -> Path:
+    results.mkdir(parents=True, exist_ok=True)
+    path = results / f"{name}.json"
     import crowdloop
 
     source = Path(crowdloop.__file__).resolve().parents[1]

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any
 
+import anyio.from_thread
+import anyio.to_thread
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -37,12 +39,41 @@ class WriterTurn:
 
     @contextmanager
     def turn(self) -> Iterator[None]:
-        if not self._lock.acquire(timeout=self.wait_seconds):
-            raise WriterBusy(f"no write turn within {self.wait_seconds:g} s")
+        if not self._lock.acquire(blocking=False):
+            with off_the_thread_pool():
+                got = self._lock.acquire(timeout=self.wait_seconds)
+            if not got:
+                raise WriterBusy(f"no write turn within {self.wait_seconds:g} s")
         try:
             yield
         finally:
             self._lock.release()
+
+
+def _widen_thread_pool(by: int) -> None:
+    anyio.to_thread.current_default_thread_limiter().total_tokens += by
+
+
+@contextmanager
+def off_the_thread_pool() -> Iterator[None]:
+    """While a thread of the server's pool blocks here, its slot is lent to the pool.
+
+    The holder of the writer turn may need a pool thread for its next step (FastAPI runs a
+    sync ``yield`` dependency, the sync endpoint and the answer's validation on separate
+    pool threads). If waiters kept their slots, more writers than pool threads (40) would
+    hold every thread while the holder waited for one: a deadlock that ended only when the
+    waits ran out. Outside a server's pool (CLI, jobs, tests) this does nothing.
+    """
+    try:
+        anyio.from_thread.run_sync(_widen_thread_pool, 1)
+    except RuntimeError:  # not an AnyIO worker thread, or the event loop is gone
+        yield
+        return
+    try:
+        yield
+    finally:
+        with suppress(RuntimeError):
+            anyio.from_thread.run_sync(_widen_thread_pool, -1)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
