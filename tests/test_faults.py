@@ -3,16 +3,21 @@ connection killed under a request (PostgreSQL restarting) — issue 11."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, event, func, select, text
 
+from crowdloop.accounts.models import User
 from crowdloop.errors import StorageFull, Unavailable
+from crowdloop.events import service as events
+from crowdloop.events.types import EventType
 from crowdloop.projects.models import Task
 from crowdloop.storage.engine import Database
 from crowdloop.storage.uow import unit_of_work
+from crowdloop.wiring import Platform, build
 from tests.factories.accounts import make_user
 from tests.helpers import actors, project_body
 
@@ -86,6 +91,74 @@ def test_a_connection_killed_under_a_request_is_unavailable_then_recovers(
     with unit_of_work(db, write=False) as session:
         names = set(session.scalars(text("SELECT username FROM users")))
     assert names == {"after"}
+
+
+def _terminate(pg_database_url: str, pid: int) -> None:
+    """What a PostgreSQL restart does to one connection: its backend ends (waiting for it)."""
+    admin = create_engine(pg_database_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text("SELECT pg_terminate_backend(:pid, 10000)"), {"pid": pid})
+    admin.dispose()
+
+
+def test_a_connection_lost_as_a_read_ends_keeps_what_was_read(
+    db: Database, backend: str, pg_database_url: str
+) -> None:
+    """A read unit ends with a rollback; on a connection PostgreSQL dropped after the reads
+    it used to fail (a 500 for a page that had been read whole, in bench/reliability/
+    pg_restart.py). The connection is dropped from the pool; what was read stands."""
+    if backend != "postgresql":
+        pytest.skip("a PostgreSQL restart, as the server sees it")
+    with unit_of_work(db, write=False) as session:
+        users = session.scalar(select(func.count()).select_from(User))
+        _terminate(pg_database_url, session.execute(text("SELECT pg_backend_pid()")).scalar_one())
+    assert users == 0
+    with unit_of_work(db) as session:  # the pool reconnects
+        make_user(session, username="after")
+
+
+def test_live_updates_outlive_a_lost_connection(
+    platform: Platform, backend: str, pg_database_url: str
+) -> None:
+    """The live notifier's outbox read meets a dropped connection (a PostgreSQL restart):
+    it reads again and still wakes the pages. The read's `Unavailable` used to end the
+    scan for the life of the server: live pages stopped updating after a restart."""
+    if backend != "postgresql":
+        pytest.skip("a PostgreSQL restart, as the server sees it")
+    live = platform.live
+    live.poll_seconds = live.safety_poll_seconds = 0.05
+    killed: list[int] = []
+
+    def kill_once(conn: Any, *_: Any) -> None:
+        if not killed:
+            killed.append(conn.connection.dbapi_connection.info.backend_pid)
+            _terminate(pg_database_url, killed[0])
+
+    publisher = build(platform.settings)
+
+    def publish() -> None:
+        with unit_of_work(publisher.db) as session:
+            events.publish(session, EventType.webhook_test, project_id=7)
+
+    async def main() -> bool:
+        await live.start()
+        try:
+            event.listen(platform.db.engine, "before_cursor_execute", kill_once)
+            while not killed:
+                await asyncio.sleep(0.05)
+            ticket = live.ticket(7)
+            await asyncio.to_thread(publish)
+            return await live.wait(ticket, 30)
+        finally:
+            event.remove(platform.db.engine, "before_cursor_execute", kill_once)
+            await live.stop()
+
+    try:
+        assert asyncio.run(main()), "the notifier stopped after the lost connection"
+    finally:
+        publisher.live.close()
+        publisher.jobs.close()
+        publisher.db.dispose()
 
 
 def test_storage_full_is_not_mistaken_for_busy() -> None:

@@ -95,7 +95,8 @@ def unit_of_work(db: Database, *, write: bool = True) -> Iterator[Session]:
                 stack.enter_context(db.writer_lock.turn())
             except WriterBusy as exc:
                 raise Busy(BUSY_DETAIL) from exc
-        session = stack.enter_context(factory())
+        session = factory()
+        stack.callback(_close_quietly, session)
         try:
             yield session
             if write:
@@ -114,5 +115,15 @@ def _rollback_quietly(session: Session) -> None:
     original error is the one to report."""
     try:
         session.rollback()
+    except DBAPIError:
+        session.invalidate()
+
+
+def _close_quietly(session: Session) -> None:
+    """Give the connection back. A read unit ends with a rollback here: on a connection
+    the database dropped after the reads (a PostgreSQL restart) it fails, and the
+    connection is dropped from the pool instead; what was read stands."""
+    try:
+        session.close()
     except DBAPIError:
         session.invalidate()

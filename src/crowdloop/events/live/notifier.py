@@ -21,6 +21,7 @@ from typing import Any, Protocol, TypeVar, TypeVarTuple
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from crowdloop.errors import Busy, Unavailable
 from crowdloop.events import service as events
 from crowdloop.events.live import repository
 from crowdloop.events.live.repository import Head
@@ -34,6 +35,9 @@ GAP_SECONDS = 60.0
 MAX_GAPS = 10_000
 BATCH = 1000
 READ_RETRY_SECONDS = 1.0
+# What a read of the outbox may meet and get over by reading again: unit_of_work turns a
+# dropped connection into Unavailable (a PostgreSQL restart) and a locked file into Busy.
+READ_FAILED = (SQLAlchemyError, Unavailable, Busy)
 
 
 class Announcer(Protocol):
@@ -163,7 +167,7 @@ class LiveNotifier:
         self._gaps.clear()
         try:  # from here on, no event is missed
             self._cursor = await self._off_loop(self._last_id)
-        except SQLAlchemyError as exc:  # the scan takes it later
+        except READ_FAILED as exc:  # the scan takes it later
             log.warning("live updates: could not read the outbox (%s)", exc)
         self._tasks = [asyncio.create_task(self._scan_forever(), name="live-scan")]
         self._tasks += [asyncio.create_task(channel(self)) for channel in self._channels]
@@ -204,7 +208,7 @@ class LiveNotifier:
             wanted.clear()
             try:
                 await self._scan()
-            except SQLAlchemyError as exc:
+            except READ_FAILED as exc:
                 log.warning("live updates: could not read the outbox (%s)", exc)
                 await asyncio.sleep(READ_RETRY_SECONDS)
                 wanted.set()
