@@ -10,12 +10,13 @@ from __future__ import annotations
 import hashlib
 import warnings
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
-from sklearn.exceptions import ConvergenceWarning  # type: ignore[import-untyped]
-from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
+
+if TYPE_CHECKING:  # scikit-learn is imported by the first fit, not by every CLI command
+    from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
 
 __all__ = ["LinearHead", "digest"]
 
@@ -44,6 +45,10 @@ class LinearHead:
         self.classes_ = np.flatnonzero(counts).astype(np.int64)
         if self.classes_.size < 2:
             return
+        # lazy: importing scikit-learn costs ~1.5 s, paid by the first fit only
+        from sklearn.exceptions import ConvergenceWarning  # type: ignore[import-untyped]
+        from sklearn.linear_model import LogisticRegression
+
         clf = LogisticRegression(C=self.C, max_iter=self.max_iter, tol=1e-3)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", ConvergenceWarning)

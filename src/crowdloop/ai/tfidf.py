@@ -8,12 +8,14 @@ they get no features and fall back to the learned class balance.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer  # type: ignore[import-untyped]
+
+if TYPE_CHECKING:  # scipy and scikit-learn are imported by the first fit, not at import
+    from scipy import sparse
+    from sklearn.feature_extraction.text import TfidfVectorizer  # type: ignore[import-untyped]
 
 from crowdloop.ai._linear import LinearHead, digest, encode_labels
 from crowdloop.ai.protocols import item_text
@@ -79,6 +81,8 @@ class TfidfPrelabeler:
         return self._head.predict_proba(self._features(texts), len(texts))
 
     def _features(self, texts: Sequence[str]) -> sparse.csr_matrix:
+        from scipy import sparse  # lazy: scipy only when used
+
         if not self._vectorizers:
             return sparse.csr_matrix((len(texts), 1))
         blocks = [v.transform(texts) for v in self._vectorizers]
@@ -87,6 +91,8 @@ class TfidfPrelabeler:
 
 def _fit_vectorizers(texts: Sequence[str]) -> list[TfidfVectorizer]:
     """Fitted word and character vectorizers; one whose vocabulary is empty is dropped."""
+    from sklearn.feature_extraction.text import TfidfVectorizer  # lazy: scikit-learn costs ~1.5 s
+
     candidates = [
         TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=1, lowercase=True),
         TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True, min_df=2),

@@ -32,7 +32,6 @@ from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy.stats import beta, norm
 
 from crowdloop.algorithms._validation import FloatArray, IntArray
 
@@ -65,6 +64,8 @@ def clopper_pearson_bounds(
     >>> round(float(lo[0]), 3)
     0.95
     """
+    from scipy.stats import beta  # lazy: scipy.stats costs ~0.7 s: only when used
+
     k_arr, n_arr = _counts(k, n)
     with np.errstate(invalid="ignore"):
         lo = np.where(k_arr > 0, beta.ppf(alpha, k_arr, n_arr - k_arr + 1), 0.0)
@@ -74,6 +75,8 @@ def clopper_pearson_bounds(
 
 def wilson_bounds(k: ArrayLike, n: ArrayLike, alpha: float) -> tuple[FloatArray, FloatArray]:
     """One-sided Wilson score lower and upper bounds at level ``alpha`` each."""
+    from scipy.stats import norm  # lazy: scipy.stats costs ~0.7 s: only when used
+
     k_arr, n_arr = _counts(k, n)
     z = float(norm.ppf(1.0 - alpha))
     safe_n = np.maximum(n_arr, 1.0)

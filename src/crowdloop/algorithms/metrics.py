@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy.special import betaincinv
 
 from crowdloop.algorithms._validation import FloatArray
 
@@ -62,6 +61,8 @@ def beta_interval(
     a = prior[0] + np.clip(s, 0.0, None)
     b = prior[1] + np.clip(n - s, 0.0, None)
     tail = (1.0 - level) / 2.0
+    from scipy.special import betaincinv  # lazy: scipy only when used
+
     lo = betaincinv(a, b, tail)
     hi = betaincinv(a, b, 1.0 - tail)
     interval = np.stack([lo, hi], axis=-1).reshape(-1, 2).astype(np.float64)

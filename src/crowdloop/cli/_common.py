@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
 from pydantic import ValidationError
@@ -25,7 +25,9 @@ from crowdloop.config import Settings
 from crowdloop.errors import CrowdloopError, InvalidInput
 from crowdloop.storage.engine import Database
 from crowdloop.storage.uow import unit_of_work
-from crowdloop.wiring import Platform, build
+
+if TYPE_CHECKING:  # wiring imports every domain: only commands that open the database need it
+    from crowdloop.wiring import Platform
 
 
 @dataclass
@@ -52,6 +54,8 @@ class CliState:
     def platform(self) -> Platform:
         """The database with its event bus and the job registry, built on first use."""
         if self._platform is None:
+            from crowdloop.wiring import build  # lazy: see the import above
+
             self._platform = build(self.settings)
         return self._platform
 

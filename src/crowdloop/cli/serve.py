@@ -12,9 +12,7 @@ import os
 from typing import Annotated
 
 import typer
-import uvicorn
 
-from crowdloop.app import create_app
 from crowdloop.cli._common import info, state
 from crowdloop.cli.db import ensure_schema
 from crowdloop.config import Settings
@@ -45,6 +43,10 @@ def run_server(
     """Serve the app; several workers or --reload need the import-string factory."""
     if workers < 1:
         raise InvalidInput(f"--workers must be at least 1, got {workers}")
+    import uvicorn  # lazy: the web stack is imported only by the commands that serve
+
+    from crowdloop.app import create_app
+
     bind_host, bind_port = host or settings.host, port or settings.port
     info(f"crowdloop API on http://{bind_host}:{bind_port}/api/v1 (Ctrl+C to stop)")
     if workers == 1 and not reload:

@@ -26,8 +26,6 @@ from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import sparse
-from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
 from crowdloop.algorithms._validation import FloatArray, IntArray
 
@@ -128,6 +126,9 @@ def _lap(t: IntArray, w: IntArray, v: FloatArray, tcap: IntArray, wcap: IntArray
     rows = np.concatenate([slot, np.arange(n_rows)])
     cols = np.concatenate([col_node[edge], n_cols + np.arange(n_rows)])
     cost = np.concatenate([top - v[edge], np.full(n_rows, top)])
+    from scipy import sparse  # lazy: scipy only when used
+    from scipy.sparse.csgraph import min_weight_full_bipartite_matching
+
     graph = sparse.csr_array((cost, (rows, cols)), shape=(n_rows, n_cols + n_rows))
     row_ind, col_ind = min_weight_full_bipartite_matching(graph)
     real = col_ind < n_cols

@@ -16,14 +16,16 @@ at once (scipy's ``csr_matvecs``), so an EM iteration reads the answers twice.
 
 from __future__ import annotations
 
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import sparse
 
 from crowdloop.algorithms._validation import FloatArray, IntArray, count_codes
 from crowdloop.algorithms.answers import Answers
+
+if TYPE_CHECKING:  # scipy is imported where it is used: a CLI command that never fits
+    from scipy import sparse  # a model never pays for it
 
 __all__ = ["WORK", "WorkArray", "answer_matrix", "clamp", "e_step", "expected_counts", "votes"]
 
@@ -54,6 +56,8 @@ def answer_matrix(answers: Answers) -> sparse.csr_array:
     indptr[1:] = counts
     del counts
     data = np.ones(col.size, dtype=WORK)
+    from scipy import sparse  # lazy: scipy only when used
+
     return sparse.csr_array((data, col, indptr), shape=(n_rows, n_cols), copy=False)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import digamma
 
 from crowdloop.algorithms._validation import FloatArray, IntArray
 from crowdloop.algorithms.answers import Answers
@@ -29,6 +28,8 @@ def fit_dirichlet(alpha: FloatArray, counts: FloatArray, n_steps: int = _INNER) 
     n_tot = total[total > 0]
     if n.shape[0] == 0:
         return alpha
+    from scipy.special import digamma  # lazy: scipy only when used
+
     for _ in range(n_steps):
         a_tot = alpha.sum()
         num = (digamma(n + alpha) - digamma(alpha)).sum(axis=0)

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import inspect
 from abc import ABC, abstractmethod
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import sparse
 
 from crowdloop.algorithms._validation import (
     FloatArray,
@@ -19,6 +18,9 @@ from crowdloop.algorithms._validation import (
 )
 from crowdloop.algorithms.answers import Answers
 from crowdloop.algorithms.metrics import beta_interval
+
+if TYPE_CHECKING:  # scipy is imported where it is used: a CLI command that never fits
+    from scipy import sparse  # a model never pays for it
 
 __all__ = ["ConvergenceWarning", "TruthInference", "design_matrix", "normalise_log"]
 
@@ -44,6 +46,8 @@ def design_matrix(answers: Answers) -> sparse.csr_array:
     col += answers.label_idx.astype(index_dtype)
     row: NDArray[np.integer[Any]] = answers.task_idx.astype(index_dtype)
     data = np.ones(row.size, dtype=np.float64)
+    from scipy import sparse  # lazy: scipy only when used
+
     coo = sparse.coo_array((data, (row, col)), shape=(answers.n_tasks, n_cols))
     del row, col, data
     return coo.tocsr()

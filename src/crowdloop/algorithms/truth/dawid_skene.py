@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import warnings
-from typing import Literal, Self
+from typing import TYPE_CHECKING, Literal, Self
 
 import numpy as np
-from scipy import sparse
-from scipy.special import digamma
 
 from crowdloop.algorithms._validation import FloatArray, Gold, IntArray
 from crowdloop.algorithms.answers import Answers
 from crowdloop.algorithms.truth import _em
 from crowdloop.algorithms.truth.base import ConvergenceWarning, TruthInference
+
+if TYPE_CHECKING:  # scipy is imported where it is used: a CLI command that never fits
+    from scipy import sparse  # a model never pays for it
 
 __all__ = ["DawidSkene"]
 
@@ -171,6 +172,8 @@ class DawidSkene(TruthInference):
     def _log_normalise(self, pseudo: FloatArray, axis: int) -> FloatArray:
         """Log of Dirichlet ``pseudo`` counts normalised along ``axis`` (MAP or VB)."""
         if self.estimate == "vb":
+            from scipy.special import digamma  # lazy: scipy only when used
+
             pseudo = np.maximum(pseudo, _VB_FLOOR)
             total = pseudo.sum(axis=axis, keepdims=True)
             return np.asarray(digamma(pseudo) - digamma(total), dtype=np.float64)

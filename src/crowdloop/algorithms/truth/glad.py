@@ -5,8 +5,6 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-from scipy.optimize import minimize
-from scipy.special import expit
 
 from crowdloop.algorithms._validation import FloatArray, IntArray
 from crowdloop.algorithms.answers import Answers
@@ -97,6 +95,9 @@ class GLAD(TruthInference):
     ) -> tuple[FloatArray, FloatArray]:
         if answers.n_answers == 0 or self.m_step_iter <= 0:
             return alpha, b
+        from scipy.optimize import minimize  # lazy: scipy only when used
+        from scipy.special import expit
+
         w, t = answers.worker_idx, answers.task_idx
         q = post[t, answers.label_idx]
         n_w = answers.n_workers
