@@ -58,6 +58,18 @@ def test_a_nested_write_unit_is_busy_not_a_hang(db: Database, backend: str) -> N
         pass  # pragma: no cover - never reached
 
 
+def _world(platform: Platform, *, workers: int) -> tuple[int, str, list[str], list[str]]:
+    """A project of 40 tasks; the owner's token; each worker's token and web session."""
+    with unit_of_work(platform.db) as session:
+        owner = make_user(session, role=Role.requester)
+        project = make_project(session, owner, overlap=3)
+        make_tasks(session, project, 40)
+        people = [make_user(session, role=Role.worker) for _ in range(workers)]
+        tokens = [make_token(session, w) for w in people]
+        web = [make_web_session(session, w) for w in people]
+        return project.id, make_token(session, owner), tokens, web
+
+
 def test_concurrent_pages_and_writes_never_lock_up(
     settings: Settings, platform: Platform, backend: str
 ) -> None:
@@ -65,14 +77,7 @@ def test_concurrent_pages_and_writes_never_lock_up(
     request answers (no hang), none with a server error."""
     if backend != "sqlite":
         pytest.skip("the lock-up was SQLite's writer turn")
-    with unit_of_work(platform.db) as session:
-        owner = make_user(session, role=Role.requester)
-        project = make_project(session, owner, overlap=3)
-        make_tasks(session, project, 40)
-        owner_token = make_token(session, owner)
-        workers = [make_user(session, role=Role.worker) for _ in range(4)]
-        cookie_values = [make_web_session(session, w) for w in workers]
-        project_id = project.id
+    project_id, owner_token, _, cookie_values = _world(platform, workers=4)
     with live_server(settings, platform) as url:
 
         def page(i: int) -> int:
@@ -104,15 +109,7 @@ def test_more_writers_than_pool_threads_never_wait_on_each_other(
     waiting for the turn gives its pool slot back while it waits. It used to keep it: the
     waiters held every thread, the holder waited for a thread, and the requests ended as
     503 Busy when the waits ran out (bench/reliability/mixed_load.py, 200 clients)."""
-    with unit_of_work(platform.db) as session:
-        owner = make_user(session, role=Role.requester)
-        project = make_project(session, owner, overlap=3)
-        make_tasks(session, project, 40)
-        owner_token = make_token(session, owner)
-        workers = [make_user(session, role=Role.worker) for _ in range(8)]
-        worker_tokens = [make_token(session, w) for w in workers]
-        cookie_values = [make_web_session(session, w) for w in workers]
-        project_id = project.id
+    project_id, owner_token, worker_tokens, cookie_values = _world(platform, workers=8)
     if platform.db.writer_lock is not None:
         platform.db.writer_lock.wait_seconds = 5  # the deadlock's end, not a time limit
     app = create_app(settings, platform=platform)

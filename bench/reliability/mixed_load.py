@@ -44,6 +44,15 @@ TIMEOUT = 60.0
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
+Until = float | asyncio.Event  # a monotonic end time, or an event set when the run is over
+
+
+def going(until: Until) -> bool:
+    if isinstance(until, asyncio.Event):
+        return not until.is_set()
+    return time.monotonic() < until
+
+
 class Tally:
     """Answers per kind: latencies of the good ones, errors, 503s and 4xx apart; and a
     timeline (monotonic time the answer came, kind, what it was) for outage analyses."""
@@ -104,7 +113,7 @@ async def _call(
     return response
 
 
-async def _login(base: str, username: str) -> httpx.Cookies:
+async def login(base: str, username: str) -> httpx.Cookies:
     async with httpx.AsyncClient(base_url=base, timeout=TIMEOUT) as http:
         page = await http.get("/login")
         found = CSRF.search(page.text)
@@ -117,20 +126,25 @@ async def _login(base: str, username: str) -> httpx.Cookies:
         return http.cookies
 
 
-async def _pages(
-    base: str, cookies: httpx.Cookies, project_id: int, end: float, tally: Tally
+async def pages(
+    base: str,
+    cookies: httpx.Cookies,
+    project_id: int,
+    end: Until,
+    tally: Tally,
+    timeout: float = TIMEOUT,
 ) -> None:
-    async with httpx.AsyncClient(base_url=base, cookies=cookies, timeout=TIMEOUT) as http:
-        while time.monotonic() < end:
+    async with httpx.AsyncClient(base_url=base, cookies=cookies, timeout=timeout) as http:
+        while going(end):
             await _call(http, tally, "page", "GET", f"/work/projects/{project_id}")
             await _call(http, tally, "page", "GET", "/work")
 
 
-async def _worker(
+async def api_worker(
     base: str,
     token: str,
     project_id: int,
-    end: float,
+    end: Until,
     tally: Tally,
     acked: list[int] | None = None,
     timeout: float = TIMEOUT,
@@ -139,7 +153,7 @@ async def _worker(
     go to ``acked``."""
     headers = {"Authorization": f"Bearer {token}"}
     async with httpx.AsyncClient(base_url=base, headers=headers, timeout=timeout) as http:
-        while time.monotonic() < end:
+        while going(end):
             job = await _call(http, tally, "next", "POST", f"/api/v1/projects/{project_id}/next")
             if job is None or job.status_code != 200:
                 await asyncio.sleep(0.2)
@@ -157,11 +171,11 @@ async def _worker(
                 acked.append(assignment_id)
 
 
-async def _requester(base: str, token: str, project_id: int, end: float, tally: Tally) -> None:
+async def _requester(base: str, token: str, project_id: int, end: Until, tally: Tally) -> None:
     headers = {"Authorization": f"Bearer {token}"}
     async with httpx.AsyncClient(base_url=base, headers=headers, timeout=TIMEOUT) as http:
         i = 0
-        while time.monotonic() < end:
+        while going(end):
             i += 1
             await _call(
                 http,
@@ -173,7 +187,7 @@ async def _requester(base: str, token: str, project_id: int, end: float, tally: 
             )
 
 
-def _web_users(url: str, n: int) -> list[str]:
+def web_users(url: str, n: int) -> list[str]:
     platform = build(Settings(database_url=url))
     names = [f"web{i}" for i in range(n)]
     with unit_of_work(platform.db) as session:
@@ -188,17 +202,17 @@ def _web_users(url: str, n: int) -> list[str]:
 async def _run(
     args: argparse.Namespace, base: str, seeded: common.Seeded, names: list[str], tally: Tally
 ) -> None:
-    cookies = [await _login(base, name) for name in names]
+    cookies = [await login(base, name) for name in names]
     n_pages = args.clients // 2
     n_workers = args.clients * 2 // 5
     n_requesters = args.clients - n_pages - n_workers
     end = time.monotonic() + args.duration
     jobs = [
-        _pages(base, cookies[i % len(cookies)], seeded.project_id, end, tally)
+        pages(base, cookies[i % len(cookies)], seeded.project_id, end, tally)
         for i in range(n_pages)
     ]
     jobs += [
-        _worker(base, seeded.worker_tokens[i], seeded.project_id, end, tally)
+        api_worker(base, seeded.worker_tokens[i], seeded.project_id, end, tally)
         for i in range(n_workers)
     ]
     jobs += [
@@ -244,7 +258,7 @@ def main() -> None:
     args = parser.parse_args()
     url = common.fresh_database(args.backend, "mixed_load")
     seeded = common.seed(url, n_workers=args.clients, n_tasks=args.tasks)
-    names = _web_users(url, 8)
+    names = web_users(url, 8)
     tally = Tally()
     database = PgBackends(url)
     with common.Server(url) as server:
