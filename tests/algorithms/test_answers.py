@@ -84,9 +84,32 @@ class TestDedupe:
         assert isinstance(first, Answers)
         assert first.label_idx.tolist() == [1, 0, 0]
 
+    @pytest.mark.parametrize("keep", ["first", "last"])
+    def test_matches_a_plain_dict_on_random_answers(self, keep: str) -> None:
+        rng = np.random.default_rng(7)
+        t, w = rng.integers(0, 30, 500), rng.integers(0, 9, 500)
+        a = Answers(t, w, np.arange(500) % 3, 30, 9, 3)
+        chosen: dict[tuple[int, int], int] = {}
+        for row, pair in enumerate(zip(t.tolist(), w.tolist(), strict=True)):
+            if keep == "last" or pair not in chosen:
+                chosen[pair] = row
+        out, n = dedupe(a, keep=keep)  # type: ignore[arg-type]
+        assert isinstance(out, Answers)
+        rows = sorted(chosen.values())
+        assert n == 500 - len(rows)
+        assert out.label_idx.tolist() == (np.arange(500) % 3)[rows].tolist()
+        assert out.task_idx.tolist() == t[rows].tolist()
+
     def test_no_duplicates_returns_same_object(self) -> None:
         a = NumericAnswers(np.array([0, 1]), np.array([0, 0]), np.array([1.0, 2.0]), 2, 1)
         assert dedupe(a) == (a, 0)
+
+    def test_encode_indexed_in_the_codebooks_own_order_is_the_index(self) -> None:
+        book = Codebook(["b", "a"], keep_order=True)
+        index = np.array([1, 0, 1])
+        assert book.encode_indexed(book.ids, index).tolist() == [1, 0, 1]
+        with pytest.raises(ValueError, match="index"):
+            book.encode_indexed(book.ids, [2])
 
     def test_bad_keep(self) -> None:
         a = NumericAnswers(np.array([0]), np.array([0]), np.array([1.0]), 1, 1)

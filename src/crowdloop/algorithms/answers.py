@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal
 
 import numpy as np
@@ -41,7 +42,10 @@ class Codebook:
             with contextlib.suppress(TypeError):
                 unique = sorted(unique)  # type: ignore[type-var]
         self._ids: list[Hashable] = unique
-        self._codes: dict[Hashable, int] = {v: i for i, v in enumerate(unique)}
+
+    @cached_property
+    def _codes(self) -> dict[Hashable, int]:
+        return {v: i for i, v in enumerate(self._ids)}
 
     def __len__(self) -> int:
         return len(self._ids)
@@ -61,6 +65,21 @@ class Codebook:
             return np.fromiter((codes[i] for i in ids), dtype=np.int64)
         except KeyError as exc:
             raise ValueError(f"unknown id {exc.args[0]!r}") from None
+
+    def encode_indexed(self, ids: Sequence[Hashable], index: Iterable[int] | IntArray) -> IntArray:
+        """Codes of ``ids[i] for i in index``, looking each of ``ids`` up once and gathering
+        with numpy: for a dictionary-encoded column (distinct ``ids``, one index per row).
+        When ``ids`` are this codebook's ids in code order, ``index`` is returned as the
+        codes (as int64, a view when it is int64 already); out-of-range indices raise.
+
+        >>> Codebook(["a", "b"]).encode_indexed(["b", "a"], [0, 0, 1]).tolist()
+        [1, 1, 0]
+        """
+        codes = np.asarray(index, dtype=np.int64)
+        check_range("index", codes, len(ids), "len(ids)")
+        if isinstance(ids, list) and ids == self._ids:
+            return codes
+        return self.encode(ids)[codes]
 
     def decode(self, codes: Iterable[int] | IntArray) -> list[Hashable]:
         """Ids of ``codes``; raises ``ValueError`` for a code outside ``0..len-1``."""
@@ -202,13 +221,33 @@ class NumericAnswers:
         return answers, task_cb, worker_cb
 
 
-def _kept_rows(task_idx: IntArray, worker_idx: IntArray, n_workers: int, keep: str) -> IntArray:
-    key = task_idx * max(n_workers, 1) + worker_idx
-    if keep == "first":
-        _, first = np.unique(key, return_index=True)
-        return np.sort(first)
-    _, rev_first = np.unique(key[::-1], return_index=True)
-    return np.sort(key.size - 1 - rev_first)
+def _pair_keys(task_idx: IntArray, worker_idx: IntArray, n_workers: int) -> IntArray:
+    key = task_idx * max(n_workers, 1)
+    key += worker_idx
+    return key
+
+
+def _kept_rows(
+    task_idx: IntArray, worker_idx: IntArray, n_workers: int, keep: str
+) -> IntArray | None:
+    """Rows to keep in order, or None when no (task, worker) pair repeats.
+
+    An in-place sort of the pair keys tells whether any pair repeats (one array of the
+    answers' length); only then a stable argsort (equal keys stay in row order) finds them.
+    """
+    key = _pair_keys(task_idx, worker_idx, n_workers)
+    key.sort()
+    if not (key[1:] == key[:-1]).any():
+        return None
+    key = _pair_keys(task_idx, worker_idx, n_workers)
+    order = np.argsort(key, kind="stable")
+    key = key[order]
+    repeated = key[1:] == key[:-1]  # order[i] and order[i + 1] are the same pair
+    del key
+    dropped = order[:-1][repeated] if keep == "last" else order[1:][repeated]
+    kept = np.ones(task_idx.size, dtype=bool)
+    kept[dropped] = False
+    return np.flatnonzero(kept)
 
 
 def dedupe(
@@ -221,9 +260,9 @@ def dedupe(
     if keep not in ("first", "last"):
         raise ValueError(f"keep must be 'first' or 'last', got {keep!r}")
     rows = _kept_rows(answers.task_idx, answers.worker_idx, answers.n_workers, keep)
-    n_removed = answers.n_answers - int(rows.size)
-    if n_removed == 0:
+    if rows is None:
         return answers, 0
+    n_removed = answers.n_answers - int(rows.size)
     if isinstance(answers, Answers):
         out: Answers | NumericAnswers = Answers(
             answers.task_idx[rows],

@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import sys
 import warnings
-from collections.abc import Hashable, Iterator
+from collections.abc import Hashable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, TextIO
@@ -21,7 +21,7 @@ from typing import Annotated, Any, TextIO
 import numpy as np
 import typer
 
-from crowdloop.algorithms.answers import Answers, Codebook, NumericAnswers, dedupe
+from crowdloop.algorithms.answers import Codebook, NumericAnswers, dedupe
 from crowdloop.algorithms.truth import CATEGORICAL_METHODS, METHODS, NUMERIC_METHODS
 from crowdloop.cli._common import warn
 from crowdloop.cli._tables import (
@@ -29,6 +29,8 @@ from crowdloop.cli._tables import (
     Gold,
     Table,
     as_numbers,
+    encode_answers,
+    number,
     read_gold,
     read_table,
 )
@@ -61,15 +63,15 @@ def _report_duplicates(n_removed: int) -> None:
         )
 
 
-Rows = list[tuple[Hashable, Any, str]]
+Rows = Iterable[tuple[Hashable, Any, str]]
 WorkerRows = list[tuple[Any, ...]]
 
 
 def _check_labels(table: Table, allowed: list[str] | None, gold: Gold | None) -> None:
     if allowed is None:
         return
-    values = [*table.columns["label"], *(gold.labels.values() if gold else ())]
-    outside = sorted(set(values) - set(allowed))
+    values = {*table.columns["label"].values, *(gold.labels.values() if gold else ())}
+    outside = sorted(values - set(allowed))
     if outside:
         raise InvalidInput(f"labels outside --labels {','.join(allowed)}: {', '.join(outside)}")
 
@@ -79,27 +81,19 @@ def categorical(
 ) -> tuple[Rows, WorkerRows]:
     """Fit a categorical method; returns (task, label, confidence) rows and worker rows."""
     _check_labels(table, allowed, gold)
-    cols = table.columns
-    tasks, workers = Codebook(cols["task"], keep_order=True), Codebook(cols["worker"])
-    seen = [*cols["label"], *(gold.labels.values() if gold else ())]
+    seen = [*table.columns["label"].values, *(gold.labels.values() if gold else ())]
     labels = Codebook(allowed if allowed else seen, keep_order=allowed is not None)
-    answers = Answers(
-        tasks.encode(cols["task"]),
-        workers.encode(cols["worker"]),
-        labels.encode(cols["label"]),
-        len(tasks),
-        len(workers),
-        len(labels),
-    )
+    answers, tasks, workers = encode_answers(table, labels)
+    table.columns.clear()  # the codes live in answers now: free the table's before the fit
     answers, n_removed = dedupe(answers, keep="last")  # type: ignore[assignment]
     _report_duplicates(n_removed)
     gold_codes = None if gold is None else _gold_codes(gold, tasks, labels)
     est = CATEGORICAL_METHODS[method]().fit(answers, gold=gold_codes)
     decoded = labels.decode(est.labels_)
-    rows = [
+    rows = (
         (task, label, f"{conf:.6g}")
         for task, label, conf in zip(tasks.ids, decoded, est.confidence_, strict=True)
-    ]
+    )
     quality = [
         (w, f"{acc:.6g}", f"{lo:.6g}", f"{hi:.6g}", int(n))
         for w, acc, (lo, hi), n in zip(
@@ -117,31 +111,46 @@ CATEGORICAL_WORKER_HEADER = ("worker", "accuracy", "accuracy_low", "accuracy_hig
 NUMERIC_WORKER_HEADER = ("worker", "std", "bias", "n_answers")
 
 
-def numeric(table: Table, method: str, gold: Gold | None, path: Path) -> tuple[Rows, WorkerRows]:
+def _gold_numbers(gold: Gold, known: list[str]) -> list[float]:
+    numbers = []
+    for task in known:
+        value = number(gold.labels[task])
+        if value is None:
+            raise InvalidInput(
+                f"{gold.path}, line {gold.line(task)}: "
+                f"label {gold.labels[task]!r} is not a finite number"
+            )
+        numbers.append(value)
+    return numbers
+
+
+def numeric(table: Table, method: str, gold: Gold | None) -> tuple[Rows, WorkerRows]:
     """Fit a numeric method; labels (and gold) must be numbers."""
     cols = table.columns
-    values = as_numbers(cols["label"], table.lines, path)
-    tasks, workers = Codebook(cols["task"], keep_order=True), Codebook(cols["worker"])
+    values = as_numbers(table, "label")
+    tasks, workers = Codebook(cols["task"].values, keep_order=True), Codebook(cols["worker"].values)
     answers = NumericAnswers(
-        tasks.encode(cols["task"]),
-        workers.encode(cols["worker"]),
-        np.asarray(values, dtype=np.float64),
+        tasks.encode_indexed(cols["task"].values, cols["task"].codes),
+        workers.encode_indexed(cols["worker"].values, cols["worker"].codes),
+        values,
         len(tasks),
         len(workers),
     )
+    table.columns.clear()  # free the table's codes before the fit
     answers, n_removed = dedupe(answers, keep="last")  # type: ignore[assignment]
     _report_duplicates(n_removed)
     gold_values = None
     if gold is not None:
         known = _known(gold, tasks)
-        lines = [gold.lines[t] for t in known]
-        numbers = as_numbers([gold.labels[t] for t in known], lines, gold.path)
+        numbers = _gold_numbers(gold, known)
         gold_values = dict(zip(tasks.encode(known).tolist(), numbers, strict=True))
     est = NUMERIC_METHODS[method]().fit(answers, gold=gold_values)
-    rows = [
+    rows = (
         (task, f"{v:.6g}", f"{se:.6g}")
-        for task, v, se in zip(tasks.ids, est.values_, est.confidence_, strict=True)
-    ]
+        for task, v, se in zip(
+            tasks.ids, est.values_.tolist(), est.confidence_.tolist(), strict=True
+        )
+    )
     counts = np.bincount(answers.worker_idx, minlength=answers.n_workers)
     quality = [
         (w, f"{sd:.6g}", f"{b:.6g}", int(n))
@@ -175,7 +184,7 @@ def _check_method(method: str | None, kind: str) -> str:
     return name
 
 
-def _write(path: Path | None, header: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+def _write(path: Path | None, header: tuple[str, ...], rows: Iterable[tuple[Any, ...]]) -> None:
     with _output(path) as out:
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(header)
@@ -225,20 +234,20 @@ def aggregate(
     name = _check_method(method, kind)
     allowed = None if labels is None else [x.strip() for x in labels.split(",") if x.strip()]
     table = read_table(labels_csv, ANSWER_COLUMNS, "labels file")
-    if not table.lines:
+    if not table.n_rows:
         raise InvalidInput(f"{labels_csv} has a header but no answers")
     known = None if gold is None else read_gold(gold)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         if name in NUMERIC_METHODS:
-            rows, quality = numeric(table, name, known, labels_csv)
+            rows, quality = numeric(table, name, known)
             worker_header: tuple[str, ...] = NUMERIC_WORKER_HEADER
         else:
             rows, quality = categorical(table, name, known, allowed)
             worker_header = CATEGORICAL_WORKER_HEADER
     for w in caught:
         warn(str(w.message))
-    _write(output, ("task", "label", "confidence"), list(rows))
+    _write(output, ("task", "label", "confidence"), rows)
     if workers_output is not None:
         _write(workers_output, worker_header, quality)
 

@@ -14,7 +14,7 @@ import typer
 from crowdloop.algorithms.answers import Answers, Codebook, dedupe
 from crowdloop.algorithms.replay import MODELS, ReplayPolicy, ReplayResult, replay
 from crowdloop.cli._common import warn
-from crowdloop.cli._tables import ANSWER_COLUMNS, Gold, read_gold, read_table
+from crowdloop.cli._tables import ANSWER_COLUMNS, Gold, encode_answers, read_gold, read_table
 from crowdloop.errors import InvalidInput
 
 _EXAMPLES = 10
@@ -47,19 +47,10 @@ def _policy(
 
 def _encode(labels_csv: Path, gold: Gold | None) -> tuple[Answers, Codebook, Any]:
     table = read_table(labels_csv, ANSWER_COLUMNS, "labels file")
-    if not table.lines:
+    if not table.n_rows:
         raise InvalidInput(f"{labels_csv} has a header but no answers")
-    cols = table.columns
-    tasks, workers = Codebook(cols["task"], keep_order=True), Codebook(cols["worker"])
-    labels = Codebook([*cols["label"], *(gold.labels.values() if gold else ())])
-    answers = Answers(
-        tasks.encode(cols["task"]),
-        workers.encode(cols["worker"]),
-        labels.encode(cols["label"]),
-        len(tasks),
-        len(workers),
-        len(labels),
-    )
+    labels = Codebook([*table.columns["label"].values, *(gold.labels.values() if gold else ())])
+    answers, tasks, _ = encode_answers(table, labels)
     deduped, n_removed = dedupe(answers, keep="last")
     if n_removed:
         warn(f"{n_removed} repeated answer(s) (same worker, same task) dropped; the last counts")
