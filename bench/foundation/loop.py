@@ -123,7 +123,7 @@ def integrity(url: str) -> dict[str, int]:
     return out
 
 
-def run_one(
+def run_one(  # noqa: PLR0913 - one per loop setting
     backend: str,
     server_workers: int,
     n: int,
@@ -131,13 +131,14 @@ def run_one(
     duration: float,
     n_tasks: int,
     pythonpath: str = "",
+    port: int = 8765,
 ) -> dict[str, Any]:
     url = common.fresh_database(backend)
     t0 = time.perf_counter()
     seeded = common.seed(url, n_workers=n, n_tasks=n_tasks)
     seed_s = time.perf_counter() - t0
     load0 = os.getloadavg()[0]
-    with common.Server(url, workers=server_workers, pythonpath=pythonpath) as server:
+    with common.Server(url, workers=server_workers, pythonpath=pythonpath, port=port) as server:
         pids = server.pids()
         cpu0, own0, w0 = common.cpu_seconds(pids), os.times(), time.perf_counter()
         st = asyncio.run(_drive(server.base, seeded, n, mode, duration))
@@ -206,12 +207,15 @@ def main() -> None:
     ap.add_argument(
         "--pythonpath", default="", help="serve a patched copy of src/ (to measure a proposed fix)"
     )
+    ap.add_argument("--port", type=int, default=8765, help="server port (free one)")
     args = ap.parse_args()
     rows = []
     for sw in args.server_workers:
         for n in args.workers:
             for mode in args.mode:
-                row = run_one(args.backend, sw, n, mode, args.duration, args.tasks, args.pythonpath)
+                row = run_one(
+                    args.backend, sw, n, mode, args.duration, args.tasks, args.pythonpath, args.port
+                )
                 rows.append(row)
                 print({k: v for k, v in row.items() if k != "next_drift"}, flush=True)
     name = args.name or f"loop_{args.backend}_{args.tasks}"
