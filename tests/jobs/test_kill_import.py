@@ -1,4 +1,4 @@
-"""Real kills during an import and after leases were handed out (issue 11, fault tests)."""
+"""Real kills during an import, an export and after leases were handed out (issue 11)."""
 
 from __future__ import annotations
 
@@ -12,12 +12,14 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 
 from crowdloop.accounts.models import Role
 from crowdloop.allocation import policy
 from crowdloop.config import Settings
+from crowdloop.projects import service as projects
 from crowdloop.projects.models import Task, TaskBatch
+from crowdloop.projects.schemas import TaskCreate
 from crowdloop.storage.types import utcnow
 from crowdloop.storage.uow import unit_of_work
 from crowdloop.wiring import Platform
@@ -28,6 +30,7 @@ from tests.factories.projects import make_project, make_tasks
 
 pytestmark = pytest.mark.slow
 ROWS = 150_000
+EXPORT_ROWS = 60_000
 
 
 def _count(platform: Platform, model: type) -> int:
@@ -84,3 +87,36 @@ def test_leases_of_vanished_workers_return_to_the_pool(platform: Platform) -> No
         )
     assert live == 0
     assert open_slots == 3
+
+
+def test_an_export_killed_midway_leaves_no_truncated_file(
+    platform: Platform, settings: Settings, tmp_path: Path
+) -> None:
+    """``crowdloop export --output`` writes a hidden ``.part`` file and renames it only when
+    the export is whole: killed midway, the previous output stays as it was."""
+    with unit_of_work(platform.db) as session:
+        project = make_project(session, make_user(session, role=Role.requester))
+        rows = [
+            projects.task_values(
+                project, TaskCreate(data={"text": f"row {i} " * 20}), batch_id=None
+            )
+            for i in range(EXPORT_ROWS)
+        ]
+        session.execute(insert(Task), rows)
+        project_id = project.id
+    target = tmp_path / "out.jsonl"
+    target.write_text("the previous export\n")
+    env = {**os.environ, "CROWDLOOP_DATABASE_URL": settings.database_url}
+    cmd = [sys.executable, "-m", "crowdloop", "export", str(project_id), "--output", str(target)]
+    exporting = subprocess.Popen(cmd, env=env, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while not any(p.stat().st_size for p in tmp_path.glob(".out.jsonl.*.part")):
+        if exporting.poll() is not None or time.monotonic() > deadline:
+            pytest.skip("the export finished before it could be caught midway")
+        time.sleep(0.01)
+    exporting.send_signal(signal.SIGKILL)
+    exporting.wait(10)
+    assert target.read_text() == "the previous export\n"
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert len(target.read_text().splitlines()) == EXPORT_ROWS
