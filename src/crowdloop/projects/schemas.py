@@ -109,8 +109,12 @@ class ProjectStats(BaseModel):
     budget_cents: int | None
 
 
-class TaskCreate(StorableInput):
-    """One task as given by a requester (API body, or one row of an import file)."""
+class TaskFields(BaseModel):
+    """A task's fields and their limits, without the text-hygiene walk of every value.
+
+    Only for callers that prove the values storable more cheaply themselves (the importer
+    screens each record's raw text and falls back to :class:`TaskCreate` when in doubt).
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -125,6 +129,10 @@ class TaskCreate(StorableInput):
     gold_explanation: str | None = Field(None, max_length=10_000)
     predictions: list[Any] | None = None
     overlap: int | None = Field(None, ge=1, le=MAX_OVERLAP)
+
+
+class TaskCreate(TaskFields, StorableInput):
+    """One task as given by a requester (API body, or one row of an import file)."""
 
 
 class TaskRead(BaseModel):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -12,9 +13,15 @@ from crowdloop.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from crowdloop.events.service import publish
 from crowdloop.events.types import EventType
 from crowdloop.projects import access, repository
-from crowdloop.projects.answer_schema import check_answer, parse_schema
+from crowdloop.projects.answer_schema import Schema, check_answer, parse_schema
 from crowdloop.projects.models import Project, ProjectMember, Task, TaskBatch
-from crowdloop.projects.schemas import ProjectCreate, ProjectStats, ProjectUpdate, TaskCreate
+from crowdloop.projects.schemas import (
+    ProjectCreate,
+    ProjectStats,
+    ProjectUpdate,
+    TaskCreate,
+    TaskFields,
+)
 from crowdloop.storage.types import utcnow
 
 DEFAULT_LEASE_SECONDS = 600
@@ -103,33 +110,57 @@ def initial_overlap(project: Project) -> int:
     return int(dynamic["min_answers"]) if dynamic else project.overlap
 
 
-def task_values(project: Project, item: TaskCreate, *, batch_id: int | None) -> dict[str, Any]:
+TaskValues = Callable[[TaskFields], dict[str, Any]]
+
+
+def task_values(project: Project, item: TaskFields, *, batch_id: int | None) -> dict[str, Any]:
     """Validate one task against its project and return the column values to insert."""
-    gold = None
-    if item.gold is not None:
-        gold = check_answer(parse_schema(project.answer_schema), item.gold)
-    overlap = item.overlap or initial_overlap(project)
-    return {
-        "project_id": project.id,
-        "batch_id": batch_id,
-        "external_id": item.external_id,
-        "data": item.data,
-        "difficulty": item.difficulty,
-        "priority": item.priority,
-        "deadline": item.deadline,
-        "reward_cents": item.reward_cents,
-        "required_skills": sorted(set(item.required_skills)),
-        "gold": gold,
-        "is_control": gold is not None,
-        "gold_explanation": item.gold_explanation,
-        "predictions": item.predictions,
-        "overlap": overlap,
-        # Control tasks stay out of the overlap pool; they are mixed in at the control rate.
-        "slots": 0 if gold is not None else overlap,
-        "n_answers": 0,
-        "n_active": 0,
-        "created_at": utcnow(),
-    }
+    return task_builder(project, batch_id=batch_id, created_at=utcnow())(item)
+
+
+def task_builder(project: Project, *, batch_id: int | None, created_at: datetime) -> TaskValues:
+    """``task_values`` for many tasks of one project: what the project decides is read once.
+
+    The import builds one for the whole file; its tasks share ``created_at``.
+    """
+    project_id, default_overlap, schema = (
+        project.id,
+        initial_overlap(project),
+        project.answer_schema,
+    )
+    parsed: list[Schema] = []  # parsed when the first gold answer comes
+
+    def values(item: TaskFields) -> dict[str, Any]:
+        gold = None
+        if item.gold is not None:
+            if not parsed:
+                parsed.append(parse_schema(schema))
+            gold = check_answer(parsed[0], item.gold)
+        overlap = item.overlap or default_overlap
+        skills = item.required_skills
+        return {
+            "project_id": project_id,
+            "batch_id": batch_id,
+            "external_id": item.external_id,
+            "data": item.data,
+            "difficulty": item.difficulty,
+            "priority": item.priority,
+            "deadline": item.deadline,
+            "reward_cents": item.reward_cents,
+            "required_skills": sorted(set(skills)) if skills else [],
+            "gold": gold,
+            "is_control": gold is not None,
+            "gold_explanation": item.gold_explanation,
+            "predictions": item.predictions,
+            "overlap": overlap,
+            # Control tasks stay out of the overlap pool; they are mixed in at the control rate.
+            "slots": 0 if gold is not None else overlap,
+            "n_answers": 0,
+            "n_active": 0,
+            "created_at": created_at,
+        }
+
+    return values
 
 
 def create_task(session: Session, project: Project, item: TaskCreate) -> Task:

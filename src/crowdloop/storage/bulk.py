@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import JSON, Connection, Dialect, Table, insert
@@ -27,22 +28,38 @@ class _InsertPlan:
     table: str
     sql: str
     keys: tuple[str, ...]
-    processors: tuple[Callable[[Any], Any] | None, ...]
+    processors: tuple[tuple[int, Callable[[Any], Any]], ...]  # (position, processor)
     positional: bool
+
+    def values(self, row: dict[str, Any]) -> list[Any]:
+        """The row's values in ``keys`` order, each through its column's bind processor."""
+        values = list(_getter(self.keys)(row))
+        for i, process in self.processors:
+            values[i] = process(values[i])
+        return values
+
+
+@lru_cache(maxsize=32)
+def _getter(keys: tuple[str, ...]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
+    get = itemgetter(*keys)
+    return get if len(keys) > 1 else lambda row: (get(row),)
 
 
 @lru_cache(maxsize=32)
 def _plan(table: Table, dialect: Dialect, columns: tuple[str, ...]) -> _InsertPlan:
     compiled = insert(table).compile(dialect=dialect, column_keys=list(columns))
     keys = tuple(compiled.positiontup or columns)
-    processors = tuple(_processor(table.c[key].type, dialect) for key in keys)
+    found = ((i, _processor(table.c[key].type, dialect)) for i, key in enumerate(keys))
+    processors = tuple((i, process) for i, process in found if process is not None)
     return _InsertPlan(table.name, str(compiled), keys, processors, compiled.positional)
 
 
 def _processor(column_type: Any, dialect: Dialect) -> Callable[[Any], Any] | None:
     process: Callable[[Any], Any] | None = column_type.dialect_impl(dialect).bind_processor(dialect)
-    if process is None or not isinstance(column_type, JSON):
-        return process
+    if process is None:
+        return None
+    if not isinstance(column_type, JSON):
+        return _last_one(process)
     # Most rows hold no gold, no predictions and no skills: encode those constants once.
     null, empty = process(None), process([])
 
@@ -56,15 +73,21 @@ def _processor(column_type: Any, dialect: Dialect) -> Callable[[Any], Any] | Non
     return json_value
 
 
-def _values(plan: _InsertPlan, row: dict[str, Any]) -> list[Any]:
-    return [
-        value if proc is None else proc(value)
-        for proc, value in zip(plan.processors, (row[key] for key in plan.keys), strict=True)
-    ]
+def _last_one(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``process`` remembering its last value: the rows of one insert share their timestamp."""
+    last: list[tuple[Any, Any]] = [(object(), None)]  # one (value, processed) pair: thread-safe
+
+    def remembered(value: Any) -> Any:
+        seen = last[0]
+        if seen[0] is not value:
+            seen = last[0] = (value, process(value))
+        return seen[1]
+
+    return remembered
 
 
 def _params(plan: _InsertPlan, row: dict[str, Any]) -> Any:
-    values = _values(plan, row)
+    values = plan.values(row)
     return tuple(values) if plan.positional else dict(zip(plan.keys, values, strict=True))
 
 
@@ -76,7 +99,7 @@ def _copy(connection: Connection, plan: _InsertPlan, rows: list[dict[str, Any]])
     sql = f"COPY {plan.table} ({columns}) FROM STDIN"
     with driver.cursor() as cursor, cursor.copy(sql) as copy:
         for row in rows:
-            copy.write_row(_values(plan, row))
+            copy.write_row(plan.values(row))
 
 
 def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:

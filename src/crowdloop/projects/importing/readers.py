@@ -1,6 +1,6 @@
 """Streaming row readers: CSV, JSONL and Label Studio JSON, one record at a time.
 
-Each reader yields ``Parsed`` records (a TaskCreate or the reason it could not be built)
+Each reader yields ``Parsed`` records (the task's fields or the reason they could not be built)
 and raises InvalidInput only for faults of the whole file (empty, undecodable, bad header,
 a quote that is never closed). One record (a CSV row, a JSONL line, a Label Studio item) may
 hold at most ``MAX_RECORD_BYTES``, whatever the format; a larger one is a bad row.
@@ -19,8 +19,8 @@ import ijson  # type: ignore[import-untyped]
 from pydantic import ValidationError
 
 from crowdloop.errors import InvalidInput
-from crowdloop.projects.importing import labelstudio
-from crowdloop.projects.schemas import TaskCreate
+from crowdloop.projects.importing import labelstudio, screen
+from crowdloop.projects.schemas import TaskCreate, TaskFields
 
 BOM = b"\xef\xbb\xbf"
 PEEK_BYTES = 64 * 1024
@@ -50,7 +50,7 @@ EXPORT_ONLY = frozenset({"task_id", "result", "confidence", "n_answers", "answer
 class Parsed:
     index: int
     line: int | None
-    task: TaskCreate | None = None
+    task: TaskFields | None = None
     error: str | None = None
     ignored_annotations: int = 0
 
@@ -63,9 +63,13 @@ def validation_reason(exc: ValidationError) -> str:
     return "; ".join(parts)
 
 
-def _parsed(index: int, line: int | None, fields: dict[str, Any], ignored: int = 0) -> Parsed:
+def _parsed(
+    index: int, line: int | None, fields: dict[str, Any], ignored: int = 0, raw: bytes = b""
+) -> Parsed:
+    """Validate ``fields``; ``raw``, the record's JSON text when known, makes screening cheaper."""
+    clean = screen.clean_bytes(raw) if raw else screen.clean_fields(fields)
     try:
-        task = TaskCreate.model_validate(fields)
+        task = (TaskFields if clean else TaskCreate).model_validate(fields)
     except ValidationError as exc:
         return Parsed(index, line, error=validation_reason(exc))
     return Parsed(index, line, task=task, ignored_annotations=ignored)
@@ -231,8 +235,8 @@ def _jsonl_record(index: int, line: int, raw: bytes) -> Parsed:
     if not isinstance(obj, dict):
         return Parsed(index, line, error="not a JSON object")
     if "data" not in obj:
-        return _parsed(index, line, {"data": obj})
-    return _parsed(index, line, {k: v for k, v in obj.items() if k not in EXPORT_ONLY})
+        return _parsed(index, line, {"data": obj}, raw=raw)
+    return _parsed(index, line, {k: v for k, v in obj.items() if k not in EXPORT_ONLY}, raw=raw)
 
 
 def _lines(stream: BinaryIO) -> Iterator[bytes | None]:

@@ -21,6 +21,7 @@ from crowdloop.projects.importing import readers, repository
 from crowdloop.projects.importing.duplicates import refuse_duplicates
 from crowdloop.projects.importing.schemas import ImportReport
 from crowdloop.projects.models import Project
+from crowdloop.storage.types import utcnow
 
 ImportFormat = Literal["csv", "jsonl", "json"]
 OnError = Literal["reject", "skip"]
@@ -111,10 +112,11 @@ def _load(
     rows: list[dict[str, Any]] = []
     read = ignored = 0
     reject = report.on_error == "reject"
+    build = projects.task_builder(project, batch_id=report.batch_id, created_at=utcnow())
     for record in records:
         read = record.index + 1
         ignored += record.ignored_annotations
-        values = _values(project, record, report)
+        values = _values(build, record, report)
         # Once a rejecting import has a bad row, keep reading only to report every error.
         if values is None or (reject and report.n_errors):
             continue
@@ -126,12 +128,14 @@ def _load(
     return ignored
 
 
-def _values(project: Project, record: readers.Parsed, report: ImportReport) -> Any:
+def _values(
+    build: projects.TaskValues, record: readers.Parsed, report: ImportReport
+) -> dict[str, Any] | None:
     if record.task is None:
         report.add_error(record.index, record.line, record.error or "invalid row")
         return None
     try:
-        return projects.task_values(project, record.task, batch_id=report.batch_id)
+        return build(record.task)
     except InvalidInput as exc:
         report.add_error(record.index, record.line, f"gold: {exc.detail}")
         return None
