@@ -101,7 +101,9 @@ class LiveNotifier:
 
     def poke(self) -> None:
         loop = self._loop
-        if loop is not None:
+        # No live page is open in this process: nothing to wake (a page that opens later
+        # reads its events by its own cursor; the scan catches up on its first wake).
+        if loop is not None and self._signals:
             with suppress(RuntimeError):  # the loop closed in the meantime
                 loop.call_soon_threadsafe(self.wake)
 
