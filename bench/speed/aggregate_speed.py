@@ -92,7 +92,7 @@ def write_project(folder: Path, tasks: int) -> tuple[Path, Path]:
 
 
 def timed(argv: list[str], stdout: Path | None = None) -> dict[str, float]:
-    """Wall, CPU seconds and peak RSS (MB) of one whole child process."""
+    """Wall, CPU seconds and peak RSS (MiB) of one whole child process."""
     sink = stdout.open("wb") if stdout else subprocess.DEVNULL
     start = time.perf_counter()
     child = subprocess.Popen(argv, stdout=sink, stderr=subprocess.PIPE)
@@ -106,7 +106,7 @@ def timed(argv: list[str], stdout: Path | None = None) -> dict[str, float]:
     if child.returncode:
         raise SystemExit(f"{argv[:3]} failed ({child.returncode}): {errors.decode()[-2000:]}")
     cpu = usage.ru_utime + usage.ru_stime
-    return {"wall_s": wall, "cpu_s": cpu, "peak_rss_mb": usage.ru_maxrss / 1024}
+    return {"wall_s": wall, "cpu_s": cpu, "peak_rss_mib": usage.ru_maxrss / 1024}
 
 
 def accuracy(output: Path, truth: Path) -> float:
@@ -141,7 +141,7 @@ def one_run(labels: Path, truth: Path, work: Path, with_replay: bool) -> dict[st
             run[f"{side}_vs_crowdkit"] = {
                 "wall_x": ck["wall_s"] / ours_["wall_s"],
                 "cpu_x": ck["cpu_s"] / ours_["cpu_s"],
-                "memory_share": ours_["peak_rss_mb"] / ck["peak_rss_mb"],
+                "memory_share": ours_["peak_rss_mib"] / ck["peak_rss_mib"],
             }
     print(json.dumps(run), flush=True)
     return run
@@ -152,7 +152,7 @@ def summary(runs: list[dict[str, Any]], tasks: int) -> None:
         return statistics.median(r[side][key] for r in runs)
 
     print(f"\n{tasks:,} tasks x 5 answers, {len(runs)} run(s), medians")
-    print("| process | wall s | CPU s | peak RSS MB | accuracy |")
+    print("| process | wall s | CPU s | peak RSS MiB | accuracy |")
     print("|---|---:|---:|---:|---:|")
     for side in ("aggregate", "replay", "crowdkit"):
         if side in runs[0]:
@@ -160,7 +160,7 @@ def summary(runs: list[dict[str, Any]], tasks: int) -> None:
             shown = f"{acc:.4f}" if acc is not None else "-"
             print(
                 f"| {side} | {med(side, 'wall_s'):.2f} | {med(side, 'cpu_s'):.2f} | "
-                f"{med(side, 'peak_rss_mb'):.0f} | {shown} |"
+                f"{med(side, 'peak_rss_mib'):.0f} | {shown} |"
             )
     for side in ("aggregate", "replay"):
         key = f"{side}_vs_crowdkit"
