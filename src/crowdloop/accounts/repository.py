@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from crowdloop.accounts.models import ApiToken, LoginThrottle, User, WebSession
@@ -30,15 +30,17 @@ def get_token_by_hash(session: Session, token_hash: str) -> ApiToken | None:
     return session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash))
 
 
+_USER_BY_TOKEN = (  # built once: every API request runs it
+    select(User)
+    .join(ApiToken, ApiToken.user_id == User.id)
+    .where(ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked.is_(False))
+    .where(User.is_active.is_(True))
+)
+
+
 def user_by_token_hash(session: Session, token_hash: str) -> User | None:
     """The active user behind a live token, in one query."""
-    query = (
-        select(User)
-        .join(ApiToken, ApiToken.user_id == User.id)
-        .where(ApiToken.token_hash == token_hash, ApiToken.revoked.is_(False))
-        .where(User.is_active.is_(True))
-    )
-    return session.scalar(query)
+    return session.scalar(_USER_BY_TOKEN, {"token_hash": token_hash})
 
 
 def list_tokens(session: Session, user_id: int) -> Sequence[ApiToken]:

@@ -16,9 +16,12 @@ EVENTS = cast(Table, Event.__table__)
 HANDLINGS = cast(Table, EventHandling.__table__)
 
 
+_INSERT_EVENT = insert(EVENTS).returning(EVENTS.c.id)  # built once: runs per answer
+
+
 def insert_event(session: Session, values: dict[str, Any]) -> int:
     """One Core INSERT ... RETURNING id (no ORM object: the hot path publishes often)."""
-    return int(session.execute(insert(EVENTS).values(values).returning(EVENTS.c.id)).scalar_one())
+    return int(session.execute(_INSERT_EVENT, values).scalar_one())
 
 
 def undispatched(session: Session, limit: int) -> Sequence[Event]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import Table, bindparam, case, func, select, update
 from sqlalchemy.orm import Session
 
 from crowdloop.projects.models import Task
@@ -34,13 +34,22 @@ def confusions(session: Session, project_id: int, worker_ids: list[int]) -> dict
     return {row.worker_id: row.confusion for row in session.execute(query)}
 
 
+# Built once (the labelling loop runs them per answer; see crowdloop/work/repository.py).
+_TASK_ANSWERS = (
+    select(Assignment.worker_id, Assignment.answer)
+    .where(Assignment.task_id == bindparam("task_id"), Assignment.status.in_(COUNTED))
+    .order_by(Assignment.id)
+)
+_TASKS: Table = Task.__table__  # type: ignore[assignment]
+_SET_RESULT = (
+    update(_TASKS)
+    .where(_TASKS.c.id == bindparam("task_id"))
+    .values(result=bindparam("result"), confidence=bindparam("confidence"))
+)
+
+
 def task_answers(session: Session, task_id: int) -> Sequence[Any]:
-    query = (
-        select(Assignment.worker_id, Assignment.answer)
-        .where(Assignment.task_id == task_id, Assignment.status.in_(COUNTED))
-        .order_by(Assignment.id)
-    )
-    return session.execute(query).all()
+    return session.execute(_TASK_ANSWERS, {"task_id": task_id}).all()
 
 
 def project_answers(session: Session, project_id: int) -> Sequence[Any]:
@@ -106,8 +115,8 @@ def rework(session: Session, task_id: int) -> None:
 
 def set_result(session: Session, task_id: int, result: Any, confidence: float) -> None:
     """The task's current answer and its confidence, after an answer arrived."""
-    stmt = update(Task).where(Task.id == task_id).values(result=result, confidence=confidence)
-    session.execute(stmt, execution_options={"synchronize_session": False})
+    params = {"task_id": task_id, "result": result, "confidence": confidence}
+    session.execute(_SET_RESULT, params)
 
 
 def set_results(session: Session, rows: list[dict[str, Any]]) -> None:

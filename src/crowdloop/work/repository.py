@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    BindParameter,
     CursorResult,
     Integer,
     Table,
@@ -27,6 +28,39 @@ from crowdloop.work.models import LIVE, LIVE_LOOKBACK, Assignment, AssignmentSta
 CANDIDATE_WINDOW = 32
 GROUPED_CHUNK = 5_000  # tasks per grouped slot claim
 
+# The labelling loop's statements are built once, here, with bound parameters: building a
+# statement and its cache key costs SQLAlchemy about 85 us each time, running a built one
+# about 20 us (issue 12; docs/benchmarks/speed.md).
+
+
+def _candidates_query(*, after: bool, skip_locked: bool) -> Any:
+    seen = exists().where(
+        Assignment.task_id == Task.id, Assignment.worker_id == bindparam("worker_id")
+    )
+    query = (
+        select(*PICK_COLUMNS)
+        .where(Task.project_id == bindparam("project_id"), Task.slots > 0, ~seen)
+        .where(or_(Task.deadline.is_(None), Task.deadline > bindparam("now")))
+        .order_by(Task.priority.desc(), Task.id)
+        .limit(CANDIDATE_WINDOW)
+    )
+    if after:
+        priority: BindParameter[Any] = bindparam("priority")
+        task_id: BindParameter[Any] = bindparam("task_id")
+        query = query.where(
+            or_(Task.priority < priority, and_(Task.priority == priority, Task.id > task_id))
+        )
+    if skip_locked:
+        query = query.with_for_update(skip_locked=True, of=Task)
+    return query
+
+
+_CANDIDATES = {
+    (after, skip): _candidates_query(after=after, skip_locked=skip)
+    for after in (False, True)
+    for skip in (False, True)
+}
+
 
 def candidates(
     session: Session,
@@ -38,22 +72,11 @@ def candidates(
     skip_locked: bool,
 ) -> Sequence[Any]:
     """A window of open tasks the worker has never been given, best priority first."""
-    seen = exists().where(Assignment.task_id == Task.id, Assignment.worker_id == worker_id)
-    query = (
-        select(*PICK_COLUMNS)
-        .where(Task.project_id == project_id, Task.slots > 0, ~seen)
-        .where(or_(Task.deadline.is_(None), Task.deadline > now))
-        .order_by(Task.priority.desc(), Task.id)
-        .limit(CANDIDATE_WINDOW)
-    )
+    params: dict[str, Any] = {"project_id": project_id, "worker_id": worker_id, "now": now}
     if after is not None:
-        priority, task_id = after
-        query = query.where(
-            or_(Task.priority < priority, and_(Task.priority == priority, Task.id > task_id))
-        )
-    if skip_locked:
-        query = query.with_for_update(skip_locked=True, of=Task)
-    return session.execute(query).all()
+        params["priority"], params["task_id"] = after
+    query = _CANDIDATES[(after is not None, skip_locked)]
+    return session.execute(query, params).all()
 
 
 def _rowcount(result: Any) -> int:
@@ -102,117 +125,143 @@ def claim_slot(session: Session, task_id: int) -> bool:
     return claim_slots(session, [task_id])[0]
 
 
+_ASSIGNMENTS: Table = Assignment.__table__  # type: ignore[assignment]
+_TASK_ID: BindParameter[Any] = bindparam("task_id")
+_CLAIM_CONTROL = (
+    update(_TASKS).where(_TASKS.c.id == _TASK_ID).values(n_active=_TASKS.c.n_active + 1)
+)
+
+
 def claim_control(session: Session, task_id: int) -> None:
     """Control tasks have no overlap: any number of workers answer them, once each."""
-    stmt = update(Task).where(Task.id == task_id).values(n_active=Task.n_active + 1)
-    session.execute(stmt, execution_options={"synchronize_session": False})
+    session.execute(_CLAIM_CONTROL, {"task_id": task_id})
+
+
+_CONTROL_CANDIDATES = (
+    select(Task.id)
+    .where(
+        Task.project_id == bindparam("project_id"),
+        Task.is_control.is_(True),
+        ~exists().where(
+            Assignment.task_id == Task.id, Assignment.worker_id == bindparam("worker_id")
+        ),
+    )
+    .order_by(Task.id)
+    .limit(CANDIDATE_WINDOW)
+)
 
 
 def control_candidates(session: Session, project_id: int, worker_id: int) -> list[int]:
-    seen = exists().where(Assignment.task_id == Task.id, Assignment.worker_id == worker_id)
-    query = (
-        select(Task.id)
-        .where(Task.project_id == project_id, Task.is_control.is_(True), ~seen)
-        .order_by(Task.id)
-        .limit(CANDIDATE_WINDOW)
+    params = {"project_id": project_id, "worker_id": worker_id}
+    return list(session.scalars(_CONTROL_CANDIDATES, params).all())
+
+
+_OF_WORKER = (
+    Assignment.worker_id == bindparam("worker_id"),
+    Assignment.project_id == bindparam("project_id"),
+)
+_LATEST = (
+    select(
+        Assignment.id,
+        Assignment.status,
+        Assignment.lease_expires_at,
+        Task.priority,
+        Task.id.label("task_id"),
     )
-    return list(session.scalars(query).all())
+    .join(Task, Task.id == Assignment.task_id)
+    .where(*_OF_WORKER)
+    .order_by(Assignment.id.desc())
+    .limit(1)
+)
 
 
 def latest_for_worker(session: Session, worker_id: int, project_id: int) -> Any | None:
     """The worker's newest assignment in the project with its task's pick position:
     (id, status, lease_expires_at, priority, task_id), or None. One index probe."""
-    query = (
-        select(
-            Assignment.id,
-            Assignment.status,
-            Assignment.lease_expires_at,
-            Task.priority,
-            Task.id.label("task_id"),
-        )
-        .join(Task, Task.id == Assignment.task_id)
-        .where(Assignment.worker_id == worker_id, Assignment.project_id == project_id)
-        .order_by(Assignment.id.desc())
-        .limit(1)
+    return session.execute(_LATEST, {"worker_id": worker_id, "project_id": project_id}).first()
+
+
+_RECENT = (
+    select(Assignment.id, Assignment.status, Assignment.lease_expires_at)
+    .where(*_OF_WORKER)
+    .order_by(Assignment.id.desc())
+    .limit(LIVE_LOOKBACK)
+    .subquery()
+)
+_OLDEST_LIVE = (
+    select(_RECENT.c.id)
+    .where(
+        _RECENT.c.status == AssignmentStatus.active, _RECENT.c.lease_expires_at > bindparam("now")
     )
-    return session.execute(query).first()
+    .order_by(_RECENT.c.id)
+    .limit(1)
+)
 
 
 def oldest_live(session: Session, worker_id: int, project_id: int, *, now: datetime) -> int | None:
     """The oldest unexpired active lease among the worker's ``LIVE_LOOKBACK`` newest
     assignments in the project (pushed leases), or None. A bounded index range."""
-    recent = (
-        select(Assignment.id, Assignment.status, Assignment.lease_expires_at)
-        .where(Assignment.worker_id == worker_id, Assignment.project_id == project_id)
-        .order_by(Assignment.id.desc())
-        .limit(LIVE_LOOKBACK)
-        .subquery()
-    )
-    query = (
-        select(recent.c.id)
-        .where(recent.c.status == AssignmentStatus.active, recent.c.lease_expires_at > now)
-        .order_by(recent.c.id)
-        .limit(1)
-    )
-    found = session.scalar(query)
+    params = {"worker_id": worker_id, "project_id": project_id, "now": now}
+    found = session.scalar(_OLDEST_LIVE, params)
     return None if found is None else int(found)
 
 
-def return_slot(session: Session, task_id: int) -> None:
-    stmt = (
-        update(Task)
-        .where(Task.id == task_id)
-        .values(
-            slots=case((Task.is_control.is_(True), Task.slots), else_=Task.slots + 1),
-            n_active=Task.n_active - 1,
-        )
+_T = _TASKS.c
+_RETURN_SLOT = (
+    update(_TASKS)
+    .where(_T.id == _TASK_ID)
+    .values(
+        slots=case((_T.is_control.is_(True), _T.slots), else_=_T.slots + 1),
+        n_active=_T.n_active - 1,
     )
-    session.execute(stmt, execution_options={"synchronize_session": False})
+)
+_COUNT_ANSWER = (
+    update(_TASKS)
+    .where(_T.id == _TASK_ID)
+    .values(n_active=_T.n_active - 1, n_answers=_T.n_answers + 1)
+)
+_CLOSE_TASK = (
+    update(_TASKS).where(_T.id == _TASK_ID).values(slots=0, overlap=_T.n_answers + _T.n_active)
+)
+_EXTEND_TASK = (
+    update(_TASKS)
+    .where(_T.id == _TASK_ID, _T.slots == 0, _T.overlap < bindparam("max_answers"))
+    .values(slots=_T.slots + 1, overlap=_T.overlap + 1)
+)
+_OPEN_TASK = (
+    select(_T.id)
+    .where(
+        _T.project_id == bindparam("project_id"),
+        _T.is_control.is_(False),
+        or_(_T.slots > 0, _T.n_active > 0),
+    )
+    .limit(1)
+)
+
+
+def return_slot(session: Session, task_id: int) -> None:
+    session.execute(_RETURN_SLOT, {"task_id": task_id})
 
 
 def count_answer(session: Session, task_id: int) -> None:
     """A live lease became an answer: one fewer active, one more answered."""
-    stmt = (
-        update(Task)
-        .where(Task.id == task_id)
-        .values(n_active=Task.n_active - 1, n_answers=Task.n_answers + 1)
-    )
-    session.execute(stmt, execution_options={"synchronize_session": False})
+    session.execute(_COUNT_ANSWER, {"task_id": task_id})
 
 
 def close_task(session: Session, task_id: int) -> None:
     """Dynamic overlap: the task has enough answers; offer it to nobody else."""
-    stmt = (
-        update(Task)
-        .where(Task.id == task_id)
-        .values(slots=0, overlap=Task.n_answers + Task.n_active)
-    )
-    session.execute(stmt, execution_options={"synchronize_session": False})
+    session.execute(_CLOSE_TASK, {"task_id": task_id})
 
 
 def has_open_tasks(session: Session, project_id: int) -> bool:
     """An open slot or a live lease on a non-control task (the pick index serves the
     slots > 0 part; the project's last tasks are checked only when one completes)."""
-    open_task = (
-        select(Task.id)
-        .where(
-            Task.project_id == project_id,
-            Task.is_control.is_(False),
-            or_(Task.slots > 0, Task.n_active > 0),
-        )
-        .limit(1)
-    )
-    return session.scalar(open_task) is not None
+    return session.scalar(_OPEN_TASK, {"project_id": project_id}) is not None
 
 
 def extend_task(session: Session, task_id: int, max_answers: int) -> None:
     """Dynamic overlap: one more slot for a contested task whose slots are all taken."""
-    stmt = (
-        update(Task)
-        .where(Task.id == task_id, Task.slots == 0, Task.overlap < max_answers)
-        .values(slots=Task.slots + 1, overlap=Task.overlap + 1)
-    )
-    session.execute(stmt, execution_options={"synchronize_session": False})
+    session.execute(_EXTEND_TASK, {"task_id": task_id, "max_answers": max_answers})
 
 
 def reserve_budget(session: Session, project_id: int, cents: int) -> bool:
@@ -245,13 +294,22 @@ def finish(
     answer: Any = None,
 ) -> bool:
     """Move a live assignment to a final status; False if it was no longer live."""
-    stmt = (
-        update(Assignment)
-        .where(Assignment.id == assignment_id, Assignment.status.in_(LIVE))
-        # A fresh answer (also after rework) waits for a fresh review.
-        .values(status=status, finished_at=now, answer=answer, review=None)
+    params = {"assignment_id": assignment_id, "status": status, "now": now, "answer": answer}
+    return _rowcount(session.execute(_FINISH, params)) == 1
+
+
+_A = _ASSIGNMENTS.c
+_FINISH = (
+    update(_ASSIGNMENTS)
+    .where(_A.id == bindparam("assignment_id"), _A.status.in_(LIVE))
+    # A fresh answer (also after rework) waits for a fresh review.
+    .values(
+        status=bindparam("status"),
+        finished_at=bindparam("now"),
+        answer=bindparam("answer"),
+        review=None,
     )
-    return _rowcount(session.execute(stmt, execution_options={"synchronize_session": False})) == 1
+)
 
 
 def expired_leases(session: Session, project_id: int, now: datetime, limit: int) -> Sequence[Any]:
