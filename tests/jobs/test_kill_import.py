@@ -49,12 +49,20 @@ def test_an_import_killed_midway_leaves_no_half_imported_file(
             out.write(json.dumps({"data": {"text": f"row {i}"}, "external_id": f"r{i}"}) + "\n")
     env = {**os.environ, "CROWDLOOP_DATABASE_URL": settings.database_url}
     cmd = [sys.executable, "-m", "crowdloop", "import", str(project_id), str(path)]
-    importing = subprocess.Popen(cmd, env=env, stderr=subprocess.DEVNULL)
-    time.sleep(4)  # well into the file (a full import of it takes longer than this)
+    importing = subprocess.Popen(cmd, env=env, stderr=subprocess.PIPE, text=True)
+    assert importing.stderr is not None
+    # Killed once it says rows were read and written (in its one open transaction).
+    for line in importing.stderr:
+        if "rows read" in line:
+            break
+    else:
+        pytest.fail("the import never reported progress")
     if importing.poll() is not None:
+        importing.stderr.close()
         pytest.skip("the import finished before the kill; nothing to test on this machine")
     importing.send_signal(signal.SIGKILL)
     importing.wait(10)
+    importing.stderr.close()
     assert _count(platform, Task) == 0
     assert _count(platform, TaskBatch) == 0
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False, timeout=600)
