@@ -1,21 +1,14 @@
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Enum, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from crowdloop.accounts.roles import Role as Role  # re-exported: the old home of Role
 from crowdloop.storage.base import Base, BigIntId
 from crowdloop.storage.types import UTCDateTime, utcnow
-
-
-class Role(enum.StrEnum):
-    admin = "admin"
-    requester = "requester"
-    worker = "worker"
-    reviewer = "reviewer"
 
 
 class User(Base):

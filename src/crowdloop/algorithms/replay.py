@@ -24,6 +24,7 @@ from crowdloop.algorithms._validation import FloatArray, Gold, IntArray, gold_ar
 from crowdloop.algorithms.allocation.overlap import OverlapPolicy
 from crowdloop.algorithms.allocation.posterior import OnlineOneCoin
 from crowdloop.algorithms.answers import Answers
+from crowdloop.algorithms.methods import REPLAY_MODELS
 from crowdloop.algorithms.metrics import accuracy
 from crowdloop.algorithms.truth import CATEGORICAL_METHODS, DawidSkene, TruthInference
 
@@ -31,7 +32,7 @@ __all__ = ["MODELS", "ReplayPolicy", "ReplayResult", "answer_order", "replay"]
 
 #: Worker-quality models by name: "online" (one-coin with a Beta prior) and the
 #: categorical truth-inference methods.
-MODELS: tuple[str, ...] = ("online", *CATEGORICAL_METHODS)
+MODELS: tuple[str, ...] = REPLAY_MODELS
 
 
 @dataclass(frozen=True)

@@ -5,28 +5,32 @@ Each command gets its :class:`CliState` from the Typer context. The state builds
 the database once; a command's work runs in exactly one :func:`unit_of_work`.
 Any :class:`CrowdloopError` ends the command with a single ``error: <detail>`` line
 on stderr and exit code 1 (usage errors keep Typer's exit code 2).
+
+Start-up (issue 12): this module, like every command module, imports only typer and light
+modules at its top; settings (pydantic), SQLAlchemy, the models and ``wiring`` (every domain)
+are imported by the functions that need them, so ``crowdloop --help`` pays for none of them.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
-from pydantic import ValidationError
-from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session
 from typer.core import TyperGroup
 
-from crowdloop.accounts.models import Role, User
-from crowdloop.config import Settings
 from crowdloop.errors import CrowdloopError, InvalidInput
-from crowdloop.storage.engine import Database
-from crowdloop.storage.uow import unit_of_work
 
-if TYPE_CHECKING:  # wiring imports every domain: only commands that open the database need it
+if TYPE_CHECKING:
+    from pydantic import ValidationError
+    from sqlalchemy.orm import Session
+
+    from crowdloop.accounts.models import User
+    from crowdloop.config import Settings
+    from crowdloop.storage.engine import Database
     from crowdloop.wiring import Platform
 
 
@@ -41,6 +45,10 @@ class CliState:
     @property
     def settings(self) -> Settings:
         if self._settings is None:
+            from pydantic import ValidationError
+
+            from crowdloop.config import Settings
+
             try:
                 overrides: dict[str, Any] = {}
                 if self.database_url:
@@ -54,7 +62,7 @@ class CliState:
     def platform(self) -> Platform:
         """The database with its event bus and the job registry, built on first use."""
         if self._platform is None:
-            from crowdloop.wiring import build  # lazy: see the import above
+            from crowdloop.wiring import build  # lazy: it imports every domain
 
             self._platform = build(self.settings)
         return self._platform
@@ -82,6 +90,8 @@ def state(ctx: typer.Context) -> CliState:
 @contextmanager
 def unit(ctx: typer.Context, *, write: bool = True) -> Iterator[Session]:
     """The command's one unit of work: commits on success, rolls back on any error."""
+    from crowdloop.storage.uow import unit_of_work
+
     with unit_of_work(state(ctx).db, write=write) as session:
         yield session
 
@@ -91,6 +101,8 @@ def operator() -> User:
 
     A transient object, never added to a session; services only read its role and id.
     """
+    from crowdloop.accounts.models import Role, User
+
     return User(id=0, username="cli", role=Role.admin, is_active=True)
 
 
@@ -117,20 +129,36 @@ def info(detail: str) -> None:
     typer.echo(detail, err=True)
 
 
+def user_error(exc: BaseException) -> str | None:
+    """The one-line message of an error the user caused, or None for any other exception.
+
+    pydantic's and SQLAlchemy's errors are recognised through ``sys.modules``: an instance
+    of one exists only once its module has been imported, so the check imports nothing.
+    """
+    if isinstance(exc, CrowdloopError):
+        return exc.detail
+    pydantic_core = sys.modules.get("pydantic_core")
+    if pydantic_core is not None and isinstance(exc, pydantic_core.ValidationError):
+        return validation_message(exc)
+    sqlalchemy_exc = sys.modules.get("sqlalchemy.exc")
+    if sqlalchemy_exc is not None and isinstance(exc, sqlalchemy_exc.OperationalError):
+        return f"database error: {str(exc.orig).strip().splitlines()[0]}"
+    if isinstance(exc, OSError | UnicodeDecodeError):
+        return str(exc)
+    return None
+
+
 class CrowdloopGroup(TyperGroup):
     """The root group: maps user-caused errors to one stderr line and exit code 1."""
 
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
-        except CrowdloopError as exc:
-            fail(exc.detail)
-        except ValidationError as exc:
-            fail(validation_message(exc))
-        except OperationalError as exc:
-            fail(f"database error: {str(exc.orig).strip().splitlines()[0]}")
-        except (OSError, UnicodeDecodeError) as exc:
-            fail(str(exc))
+        except Exception as exc:
+            message = user_error(exc)
+            if message is None:
+                raise
+            fail(message)
         finally:
             obj = ctx.obj
             if isinstance(obj, CliState):

@@ -6,10 +6,7 @@ from typing import Annotated
 
 import typer
 
-from crowdloop.ai import service, status
-from crowdloop.ai.schemas import AiConfigUpdate
 from crowdloop.cli._common import info, operator, state, unit
-from crowdloop.projects import access
 
 app = typer.Typer(help="AI pre-labelling: config, status, training.", no_args_is_help=True)
 ProjectId = Annotated[int, typer.Argument(metavar="PROJECT_ID", help="Project id.")]
@@ -33,6 +30,9 @@ class _Progress:
 @app.command()
 def show(ctx: typer.Context, project_id: ProjectId) -> None:
     """The project's AI configuration, as JSON."""
+    from crowdloop.ai import service
+    from crowdloop.projects import access
+
     with unit(ctx, write=False) as session:
         config = service.config_of(access.for_manager(session, operator(), project_id))
     typer.echo(config.model_dump_json(indent=2))
@@ -41,6 +41,9 @@ def show(ctx: typer.Context, project_id: ProjectId) -> None:
 @app.command("status")
 def show_status(ctx: typer.Context, project_id: ProjectId) -> None:
     """Model version, certificate, auto-acceptance, audit and server health, as JSON."""
+    from crowdloop.ai import status
+    from crowdloop.projects import access
+
     with unit(ctx, write=False) as session:
         out = status.status(session, access.for_manager(session, operator(), project_id))
     typer.echo(out.model_dump_json(indent=2))
@@ -49,6 +52,9 @@ def show_status(ctx: typer.Context, project_id: ProjectId) -> None:
 @app.command()
 def train(ctx: typer.Context, project_id: ProjectId) -> None:
     """Train now, predict open tasks, certify, auto-accept if enabled; progress on stderr."""
+    from crowdloop.ai import service, status
+    from crowdloop.projects import access
+
     with unit(ctx) as session:
         project = access.for_manager(session, operator(), project_id)
         service.run(session, project, progress=_Progress())
@@ -94,6 +100,10 @@ def config(  # noqa: PLR0913 - one option per setting
     ] = None,
 ) -> None:
     """Change the given settings (others keep their values); prints the config as JSON."""
+    from crowdloop.ai import service
+    from crowdloop.ai.schemas import AiConfigUpdate
+    from crowdloop.projects import access
+
     given = {
         "enabled": enable,
         "model": model,

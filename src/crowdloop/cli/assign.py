@@ -6,9 +6,11 @@ from typing import Annotated
 
 import typer
 
-from crowdloop.allocation import service
-from crowdloop.allocation.schemas import MAX_CAPACITY, AssignRequest
 from crowdloop.cli._common import operator, unit
+
+#: crowdloop.allocation.schemas.MAX_CAPACITY, repeated here so that ``--help`` does not
+#: import the allocation domain (tests/cli/test_startup.py checks that the two agree).
+MAX_CAPACITY = 32
 
 
 def assign(
@@ -26,6 +28,9 @@ def assign(
 
     Prints the result as JSON (counts and the assignments).
     """
+    from crowdloop.allocation import service
+    from crowdloop.allocation.schemas import AssignRequest
+
     request = AssignRequest(capacity=capacity, dry_run=dry_run)
     with unit(ctx, write=not dry_run) as session:
         result = service.push(session, operator(), project_id, request)

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from crowdloop.accounts import service as accounts
-from crowdloop.audit import service as audit
-from crowdloop.audit.models import AuditEntry
-from crowdloop.audit.schemas import AuditEntryRead, AuditFilter
 from crowdloop.cli._common import unit
+
+if TYPE_CHECKING:
+    from crowdloop.audit.models import AuditEntry
 
 
 def _line(entry: AuditEntry, names: dict[int, str]) -> str:
@@ -36,6 +35,10 @@ def audit_command(
 ) -> None:
     """The audit log, newest first: id, time, action, actor, subject, address, detail
     (sign-ins, sign-outs, user and role changes, tokens, exports, quality actions)."""
+    from crowdloop.accounts import service as accounts
+    from crowdloop.audit import service as audit
+    from crowdloop.audit.schemas import AuditEntryRead, AuditFilter
+
     with unit(ctx, write=False) as session:
         user_id = None
         if user is not None:

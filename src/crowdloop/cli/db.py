@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from alembic.script import ScriptDirectory
-from alembic.util import CommandError
-from sqlalchemy import Engine
 
 from crowdloop.cli._common import info, state
 from crowdloop.errors import Conflict, InvalidInput
-from crowdloop.storage import backup as backups
-from crowdloop.storage import migrate
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 app = typer.Typer(help="Create and migrate the database schema.", no_args_is_help=True)
 
 
 def head_revision(url: str) -> str:
     """The newest migration this version of crowdloop ships."""
+    from alembic.script import ScriptDirectory
+
+    from crowdloop.storage import migrate
+
     head = ScriptDirectory.from_config(migrate.alembic_config(url)).get_current_head()
     assert head is not None, "crowdloop ships at least one migration"
     return head
@@ -30,6 +32,8 @@ def ensure_schema(engine: Engine, *, upgrade: bool) -> str | None:
 
     Returns the revision upgraded from when an upgrade ran, else None.
     """
+    from crowdloop.storage import migrate
+
     current = migrate.current_revision(engine)
     head = head_revision(str(engine.url))
     if current == head:
@@ -49,6 +53,10 @@ def upgrade(
     revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
 ) -> None:
     """Upgrade the schema to REVISION (default: the newest). Safe to run repeatedly."""
+    from alembic.util import CommandError
+
+    from crowdloop.storage import migrate
+
     engine = state(ctx).db.engine
     before = migrate.current_revision(engine)
     try:
@@ -65,6 +73,10 @@ def downgrade(
     revision: Annotated[str, typer.Argument(help="Target revision, or 'base' to drop all.")],
 ) -> None:
     """Downgrade the schema to REVISION (destroys the data of the dropped tables)."""
+    from alembic.util import CommandError
+
+    from crowdloop.storage import migrate
+
     engine = state(ctx).db.engine
     before = migrate.current_revision(engine)
     try:
@@ -78,6 +90,8 @@ def downgrade(
 @app.command()
 def current(ctx: typer.Context) -> None:
     """Print the schema revision of the database ('none' when empty), marking the head."""
+    from crowdloop.storage import migrate
+
     engine = state(ctx).db.engine
     revision = migrate.current_revision(engine)
     head = head_revision(str(engine.url))
@@ -95,6 +109,8 @@ def backup(
 ) -> None:
     """Back the database up while the server runs: SQLite's online backup API (a
     consistent copy), or pg_dump's custom format on PostgreSQL."""
+    from crowdloop.storage import backup as backups
+
     backups.backup(state(ctx).settings.database_url, path, force=force)
     info(f"backed up to {path}")
 
@@ -106,6 +122,8 @@ def restore(
 ) -> None:
     """Replace the database's content with a backup's (stop the server first), then
     bring its schema up to this version's."""
+    from crowdloop.storage import backup as backups
+
     cli = state(ctx)
     backups.restore(cli.settings.database_url, path)
     upgraded_from = ensure_schema(cli.db.engine, upgrade=True)

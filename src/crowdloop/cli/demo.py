@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from crowdloop.cli._common import info, state, unit
 from crowdloop.cli.db import ensure_schema
 from crowdloop.cli.serve import HostOption, PortOption, run_server
-from crowdloop.demo import DemoInfo, seed_demo
+
+if TYPE_CHECKING:
+    from crowdloop.demo import DemoInfo
 
 
 def describe(demo: DemoInfo, base: str) -> list[str]:
@@ -51,6 +53,8 @@ def demo(
     Zero configuration: uses ./crowdloop.db unless told otherwise. Safe to run again:
     nothing is duplicated.
     """
+    from crowdloop.demo import seed_demo
+
     cli = state(ctx)
     upgraded_from = ensure_schema(cli.db.engine, upgrade=True)
     if upgraded_from is not None:

@@ -9,10 +9,6 @@ import typer
 
 from crowdloop.cli._common import info, state, unit
 from crowdloop.cli.db import ensure_schema
-from crowdloop.events import service as events
-from crowdloop.events.models import HandlingStatus
-from crowdloop.jobs import service as jobs
-from crowdloop.jobs.consumer import run_standalone
 
 app = typer.Typer(help="Background jobs: list, retry, run now.", no_args_is_help=True)
 
@@ -26,6 +22,8 @@ def worker(
     """Run background jobs (event relay, webhooks, re-inference, AI, lease expiry) until
     stopped. Run several on PostgreSQL or Redis to scale out; set
     CROWDLOOP_JOBS_EMBEDDED=0 on the servers so that only workers run jobs."""
+    from crowdloop.jobs.consumer import run_standalone
+
     cli = state(ctx)
     ensure_schema(cli.db.engine, upgrade=cli.settings.is_sqlite)
     cli.platform.jobs.record_signals()
@@ -39,6 +37,10 @@ def list_jobs(
     limit: Annotated[int, typer.Option(min=1, max=1000, help="Rows per section.")] = 100,
 ) -> None:
     """Queued, scheduled, running and failed jobs, and parked event handlings, as JSON."""
+    from crowdloop.events import service as events
+    from crowdloop.events.models import HandlingStatus
+    from crowdloop.jobs import service as jobs
+
     with unit(ctx, write=False) as session:
         overview = jobs.overview(session, state(ctx).platform.jobs, limit=limit)
         parked = events.list_handlings(session, status=HandlingStatus.failed, limit=limit)
@@ -52,6 +54,8 @@ def retry(
     ctx: typer.Context, job_id: Annotated[str, typer.Argument(help="A failed job's id.")]
 ) -> None:
     """Enqueue a failed job again with the same arguments."""
+    from crowdloop.jobs import service as jobs
+
     with unit(ctx) as session:
         new_id = jobs.retry(session, state(ctx).platform.jobs, job_id)
     typer.echo(new_id)
@@ -62,6 +66,8 @@ def retry_event(
     ctx: typer.Context, handling_id: Annotated[int, typer.Argument(help="A parked handling's id.")]
 ) -> None:
     """Re-arm an event handling that failed its last attempt; the relay runs it next."""
+    from crowdloop.events import service as events
+
     with unit(ctx) as session:
         handling = events.retry(session, handling_id)
     typer.echo(handling.model_dump_json())

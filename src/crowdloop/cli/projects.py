@@ -5,18 +5,16 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from crowdloop.accounts import service as accounts
 from crowdloop.cli._common import operator, state, unit
 from crowdloop.errors import InvalidInput
-from crowdloop.monitoring import service as monitoring
-from crowdloop.projects import access, service
-from crowdloop.projects.answer_schema import TASK_TYPES
-from crowdloop.projects.models import Project
-from crowdloop.projects.schemas import ProjectCreate, ProjectRead
+from crowdloop.projects.task_types import TASK_TYPES
+
+if TYPE_CHECKING:
+    from crowdloop.projects.models import Project
 
 app = typer.Typer(help="Create, list and inspect projects.", no_args_is_help=True)
 
@@ -111,6 +109,10 @@ def create(  # noqa: PLR0913
     ] = None,
 ) -> None:
     """Create a project owned by a requester (or an admin); prints its id."""
+    from crowdloop.accounts import service as accounts
+    from crowdloop.projects import service
+    from crowdloop.projects.schemas import ProjectCreate
+
     data = ProjectCreate(
         name=name,
         instructions=_read_instructions(instructions_file),
@@ -135,6 +137,9 @@ def list_projects(
     owner: Annotated[str | None, typer.Option(help="Only projects of this user.")] = None,
 ) -> None:
     """List projects: id, owner id, type, status, name."""
+    from crowdloop.accounts import service as accounts
+    from crowdloop.projects import service
+
     with unit(ctx, write=False) as session:
         owner_id = None if owner is None else accounts.get_user_by_username(session, owner).id
         projects = service.list_projects(session, operator())
@@ -143,6 +148,8 @@ def list_projects(
 
 
 def _describe(project: Project, stats: dict[str, Any]) -> dict[str, Any]:
+    from crowdloop.projects.schemas import ProjectRead
+
     read = ProjectRead.model_validate(project).model_dump(mode="json")
     read.pop("instructions")
     return {**read, "stats": stats}
@@ -154,6 +161,8 @@ def show(
     project_id: Annotated[int, typer.Argument(metavar="ID", help="Project id.")],
 ) -> None:
     """Show a project's settings and progress (tasks, answers, budget) as JSON."""
+    from crowdloop.projects import access, service
+
     with unit(ctx, write=False) as session:
         project = access.for_manager(session, operator(), project_id)
         stats = service.project_stats(session, project).model_dump(mode="json")
@@ -168,6 +177,9 @@ def progress(
     project_id: Annotated[int, typer.Argument(metavar="ID", help="Project id.")],
 ) -> None:
     """Live figures as JSON: progress, spend, answers per hour, ETA, estimated accuracy."""
+    from crowdloop.monitoring import service as monitoring
+    from crowdloop.projects import access
+
     with unit(ctx, write=False) as session:
         project = access.for_manager(session, operator(), project_id)
         figures = monitoring.progress(session, project).model_dump(mode="json")

@@ -6,16 +6,18 @@ from __future__ import annotations
 import json
 import warnings
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import numpy as np
 import typer
 
-from crowdloop.algorithms.answers import Answers, Codebook, dedupe
-from crowdloop.algorithms.replay import MODELS, ReplayPolicy, ReplayResult, replay
+from crowdloop.algorithms.methods import REPLAY_MODELS as MODELS
 from crowdloop.cli._common import warn
-from crowdloop.cli._tables import ANSWER_COLUMNS, Gold, encode_answers, read_gold, read_table
 from crowdloop.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from crowdloop.algorithms.answers import Answers, Codebook
+    from crowdloop.algorithms.replay import ReplayPolicy, ReplayResult
+    from crowdloop.cli._tables import Gold
 
 _EXAMPLES = 10
 
@@ -27,6 +29,8 @@ def _policy(
     bounds: tuple[int | None, int],
     model: str,
 ) -> ReplayPolicy:
+    from crowdloop.algorithms.replay import ReplayPolicy
+
     max_overlap, min_overlap = bounds
     name = policy.lower()
     try:
@@ -46,6 +50,11 @@ def _policy(
 
 
 def _encode(labels_csv: Path, gold: Gold | None) -> tuple[Answers, Codebook, Any]:
+    import numpy as np
+
+    from crowdloop.algorithms.answers import Answers, Codebook, dedupe
+    from crowdloop.cli._tables import ANSWER_COLUMNS, encode_answers, read_table
+
     table = read_table(labels_csv, ANSWER_COLUMNS, "labels file")
     if not table.n_rows:
         raise InvalidInput(f"{labels_csv} has a header but no answers")
@@ -114,6 +123,9 @@ def replay_command(  # noqa: PLR0913
     decides whether the task needs another; worker quality is learned online from the
     answers so far (gold only scores the result).
     """
+    from crowdloop.algorithms.replay import replay
+    from crowdloop.cli._tables import read_gold
+
     if model not in MODELS:
         raise InvalidInput(f"unknown model {model!r}; choose one of {', '.join(MODELS)}")
     chosen = _policy(policy, overlap, confidence, (max_overlap, min_overlap), model)

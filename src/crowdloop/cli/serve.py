@@ -9,14 +9,16 @@ shared production database is always a deliberate step.
 from __future__ import annotations
 
 import os
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from crowdloop.cli._common import info, state
 from crowdloop.cli.db import ensure_schema
-from crowdloop.config import Settings
 from crowdloop.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from crowdloop.config import Settings
 
 FACTORY = "crowdloop.app:app_from_env"
 

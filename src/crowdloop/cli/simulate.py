@@ -9,8 +9,6 @@ from typing import Annotated
 
 import typer
 
-from crowdloop.algorithms.allocation.overlap import OverlapPolicy
-from crowdloop.algorithms.simulate_crowd import CrowdConfig, compare
 from crowdloop.errors import InvalidInput
 
 
@@ -26,6 +24,9 @@ def simulate_crowd(  # noqa: PLR0913
 ) -> None:
     """Simulate a crowd twice (value-based matching, random assignment) under the same
     dynamic overlap; report paid answers, accuracy, deadline hit rate and cost."""
+    from crowdloop.algorithms.allocation.overlap import OverlapPolicy
+    from crowdloop.algorithms.simulate_crowd import CrowdConfig, compare
+
     try:
         config = dataclasses.replace(
             CrowdConfig(), n_workers=workers, n_tasks=tasks, n_labels=labels,

@@ -16,7 +16,6 @@ from typing import Annotated, Any
 
 import typer
 
-from crowdloop.ai.crowd_sim import read_labelled_tsv
 from crowdloop.cli._common import info
 from crowdloop.errors import InvalidInput
 
@@ -66,6 +65,8 @@ def simulate(  # noqa: PLR0913 - one option per CLI flag
     ] = None,
 ) -> None:
     """Simulate the human + AI labelling loop on FILE and print one JSON report."""
+    from crowdloop.ai.crowd_sim import read_labelled_tsv
+
     if not file.is_file():
         raise InvalidInput(f"{file} does not exist or is not a file")
     if model not in ("tfidf", "embeddings"):

@@ -9,15 +9,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, BinaryIO
+from typing import TYPE_CHECKING, Annotated, BinaryIO
 
 import typer
 
 from crowdloop.cli._common import fail, info, operator, state, unit, warn
 from crowdloop.errors import InvalidInput
-from crowdloop.projects import access
-from crowdloop.projects.importing import ImportRejected, ImportReport, detect_format, import_tasks
-from crowdloop.results import export as results_export
+
+if TYPE_CHECKING:
+    from crowdloop.projects.importing import ImportReport
 
 PROGRESS_EVERY = 100_000
 
@@ -81,6 +81,9 @@ def import_command(
     Bad rows are listed with their line numbers on stderr. With --on-error reject (the
     default) a file with any bad row imports nothing.
     """
+    from crowdloop.projects import access
+    from crowdloop.projects.importing import ImportRejected, detect_format, import_tasks
+
     settings = state(ctx).settings
     chosen = Format(fmt.value) if fmt is not None else Format(detect_format(file.name))
     try:
@@ -160,6 +163,9 @@ def export_command(
     ] = None,
 ) -> None:
     """Export a project's tasks, answers and aggregated results, streaming."""
+    from crowdloop.projects import access
+    from crowdloop.results import export as results_export
+
     chosen = _export_format(fmt, output)
     with unit(ctx) as session:  # short: record the export in the audit log
         results_export.start_export(session, operator(), project_id, chosen.value)

@@ -6,9 +6,7 @@ from typing import Annotated
 
 import typer
 
-from crowdloop.accounts import service
-from crowdloop.accounts.models import Role
-from crowdloop.accounts.schemas import UserCreate
+from crowdloop.accounts.roles import Role
 from crowdloop.cli._common import info, operator, unit
 
 users_app = typer.Typer(help="Create, list and forget user accounts.", no_args_is_help=True)
@@ -33,6 +31,9 @@ def create_user(
     email: Annotated[str | None, typer.Option(help="E-mail address.")] = None,
 ) -> None:
     """Create a user account."""
+    from crowdloop.accounts import service
+    from crowdloop.accounts.schemas import UserCreate
+
     if password is None:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     data = UserCreate(
@@ -49,6 +50,8 @@ def list_users(
     role: Annotated[Role | None, typer.Option(help="Only users with this role.")] = None,
 ) -> None:
     """List users: id, username, role, active, skills."""
+    from crowdloop.accounts import service
+
     with unit(ctx, write=False) as session:
         for user in service.list_users(session, role=role):
             active = "active" if user.is_active else "inactive"
@@ -65,6 +68,8 @@ def forget_user(
     e-mail, password, skills, API tokens, web sessions and the addresses of their
     sign-ins in the audit log are erased. Their answers stay, under the anonymous name,
     so results stay valid. The account can never sign in again."""
+    from crowdloop.accounts import service
+
     with unit(ctx) as session:
         user = service.forget_user(session, service.get_user_by_username(session, username))
         anonymous = user.username
@@ -78,6 +83,8 @@ def create_token(
     name: Annotated[str, typer.Option(help="A label to recognise the token by.")] = "cli",
 ) -> None:
     """Issue an API token and print it once on stdout (it is stored only as a hash)."""
+    from crowdloop.accounts import service
+
     with unit(ctx) as session:
         user = service.get_user_by_username(session, username)
         token, plain = service.issue_token(session, user, name=name)
@@ -92,6 +99,8 @@ def list_tokens(
     username: Annotated[str, typer.Argument(help="Whose tokens to list.")],
 ) -> None:
     """List a user's tokens: id, name, prefix, created, status."""
+    from crowdloop.accounts import service
+
     with unit(ctx, write=False) as session:
         user = service.get_user_by_username(session, username)
         for t in service.list_tokens(session, user):
@@ -106,6 +115,8 @@ def revoke_token(
     token_id: Annotated[int, typer.Argument(metavar="ID", help="Token id (see tokens list).")],
 ) -> None:
     """Revoke an API token: requests using it are refused from now on."""
+    from crowdloop.accounts import service
+
     with unit(ctx) as session:
         token = service.revoke_token(session, operator(), token_id)
     typer.echo(f"revoked token {token.id} ({token.name})")

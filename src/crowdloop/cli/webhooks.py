@@ -8,9 +8,6 @@ from typing import Annotated
 import typer
 
 from crowdloop.cli._common import info, operator, state, unit
-from crowdloop.projects import access
-from crowdloop.webhooks import service
-from crowdloop.webhooks.schemas import EndpointCreate
 
 app = typer.Typer(
     help="Webhooks: signed deliveries of a project's events to your endpoints.",
@@ -32,6 +29,10 @@ def add(
     description: Annotated[str, typer.Option(help="A note for you.")] = "",
 ) -> None:
     """Register an endpoint; prints it as JSON with its signing secret (shown once)."""
+    from crowdloop.projects import access
+    from crowdloop.webhooks import service
+    from crowdloop.webhooks.schemas import EndpointCreate
+
     body = EndpointCreate(url=url, event_types=event or [], description=description)
     allow = state(ctx).settings.outbound
     with unit(ctx) as session:
@@ -44,6 +45,9 @@ def add(
 @app.command("list")
 def list_endpoints(ctx: typer.Context, project_id: ProjectId) -> None:
     """The project's endpoints, as JSON (without secrets)."""
+    from crowdloop.projects import access
+    from crowdloop.webhooks import service
+
     with unit(ctx, write=False) as session:
         found = service.list_endpoints(session, access.for_manager(session, operator(), project_id))
     typer.echo(json.dumps([e.model_dump(mode="json") for e in found], indent=2))
@@ -52,6 +56,9 @@ def list_endpoints(ctx: typer.Context, project_id: ProjectId) -> None:
 @app.command()
 def remove(ctx: typer.Context, project_id: ProjectId, webhook_id: WebhookId) -> None:
     """Remove an endpoint with its deliveries and their log."""
+    from crowdloop.projects import access
+    from crowdloop.webhooks import service
+
     with unit(ctx) as session:
         project = access.for_manager(session, operator(), project_id)
         service.delete_endpoint(session, project, webhook_id)
@@ -61,6 +68,9 @@ def remove(ctx: typer.Context, project_id: ProjectId, webhook_id: WebhookId) -> 
 @app.command("rotate-secret")
 def rotate_secret(ctx: typer.Context, project_id: ProjectId, webhook_id: WebhookId) -> None:
     """A new signing secret (the old one stops at once); prints the endpoint with it."""
+    from crowdloop.projects import access
+    from crowdloop.webhooks import service
+
     with unit(ctx) as session:
         project = access.for_manager(session, operator(), project_id)
         out = service.rotate_secret(session, project, webhook_id)
@@ -75,6 +85,9 @@ def deliveries(
     limit: Annotated[int, typer.Option(min=1, max=500, help="Newest deliveries shown.")] = 20,
 ) -> None:
     """The delivery log, newest first, with every attempt's status code or error, as JSON."""
+    from crowdloop.projects import access
+    from crowdloop.webhooks import service
+
     with unit(ctx, write=False) as session:
         project = access.for_manager(session, operator(), project_id)
         found = service.deliveries(session, project, webhook_id, limit=limit)
@@ -88,6 +101,9 @@ def redeliver(
     delivery_id: Annotated[int, typer.Argument(metavar="DELIVERY_ID", help="Delivery id.")],
 ) -> None:
     """Send a delivery again with the same webhook-id (the job worker sends it)."""
+    from crowdloop.projects import access
+    from crowdloop.webhooks import service
+
     with unit(ctx) as session:
         project = access.for_manager(session, operator(), project_id)
         out = service.redeliver(session, project, delivery_id)
@@ -98,6 +114,9 @@ def redeliver(
 @app.command("test")
 def send_test(ctx: typer.Context, project_id: ProjectId, webhook_id: WebhookId) -> None:
     """Publish a webhook.test event for one endpoint; prints its event id and webhook-id."""
+    from crowdloop.projects import access
+    from crowdloop.webhooks import service
+
     with unit(ctx) as session:
         project = access.for_manager(session, operator(), project_id)
         out = service.send_test(session, project, webhook_id, actor_id=None)

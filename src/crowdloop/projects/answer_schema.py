@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
 from crowdloop.errors import InvalidInput
+from crowdloop.projects.task_types import TASK_TYPES  # set by CLI flags
 from crowdloop.text import ensure_storable
 
 MAX_LABELS = 1000
@@ -148,7 +149,6 @@ class File(_Schema):
 Schema = SingleChoice | MultipleChoice | Rating | Text | File
 AnswerSchema = Annotated[Schema, Field(discriminator="type")]
 _adapter: TypeAdapter[Schema] = TypeAdapter(AnswerSchema)
-TASK_TYPES = ("single_choice", "multiple_choice", "rating", "text")  # set by CLI flags
 ALL_TYPES = (*TASK_TYPES, "file")
 
 

@@ -1,5 +1,6 @@
 """Truth-inference estimators (categorical and numeric) and the CLI-name registry."""
 
+from crowdloop.algorithms import methods
 from crowdloop.algorithms.truth.auto import Auto
 from crowdloop.algorithms.truth.base import ConvergenceWarning, TruthInference
 from crowdloop.algorithms.truth.dawid_skene import DawidSkene
@@ -33,21 +34,18 @@ __all__ = [
     "WeightedNumeric",
 ]
 
-#: CLI names of the categorical estimators ("auto" is the default).
-CATEGORICAL_METHODS: dict[str, type[TruthInference]] = {
-    "auto": Auto,
-    "mv": MajorityVote,
-    "wmv": WeightedMajorityVote,
-    "ds": DawidSkene,
-    "one_coin": OneCoinDawidSkene,
-    "glad": GLAD,
-    "mace": MACE,
-}
+#: CLI names of the categorical estimators ("auto" is the default); the names themselves
+#: live in crowdloop.algorithms.methods (light: the CLI's help lists them).
+CATEGORICAL_METHODS: dict[str, type[TruthInference]] = dict(
+    zip(
+        methods.CATEGORICAL,
+        (Auto, MajorityVote, WeightedMajorityVote, DawidSkene, OneCoinDawidSkene, GLAD, MACE),
+        strict=True,
+    )
+)
 #: CLI names of the numeric estimators ("weighted" is the numeric default).
-NUMERIC_METHODS: dict[str, type[NumericInference]] = {
-    "mean": MeanAggregator,
-    "median": MedianAggregator,
-    "weighted": WeightedNumeric,
-}
+NUMERIC_METHODS: dict[str, type[NumericInference]] = dict(
+    zip(methods.NUMERIC, (MeanAggregator, MedianAggregator, WeightedNumeric), strict=True)
+)
 #: Every method by lowercase CLI name.
 METHODS: dict[str, type] = {**CATEGORICAL_METHODS, **NUMERIC_METHODS}
