@@ -46,10 +46,13 @@ def create_app(settings: Settings, *, platform: Platform | None = None) -> FastA
         if settings.jobs_embedded:
             wired.jobs.record_signals()
             consumer = start_embedded(wired.jobs.huey, settings.jobs_workers)
+            wired.relay_here = True
         await wired.live.start()
         yield
         await wired.live.stop()
         if consumer is not None:
+            wired.relay_here = False
+            wired.flush()
             stop_embedded(consumer)
         if platform is None:
             wired.live.close()

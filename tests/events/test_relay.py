@@ -200,3 +200,18 @@ class TestTakeOver:
             )
         assert events.handle_due(platform.db, platform.bus).handled == 0
         assert got == []
+
+
+def test_a_serving_process_relays_its_commits_itself(platform: Platform) -> None:
+    """With job workers in this process (``relay_here``), a commit's wake-up runs the relay
+    in the waker's thread: no queue round trip, and no consumer needed for it."""
+    seen: list[int] = []
+    platform.bus.subscribe(Subscriber("tests.here", lambda _s, e: seen.append(e.payload["n"])))
+    platform.relay_here = True
+    try:
+        _publish(platform, 3)
+        platform.flush()
+    finally:
+        platform.relay_here = False
+    assert sorted(seen) == [0, 1, 2]
+    assert platform.jobs.huey.pending_count() == 0  # nothing went through the queue
