@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 
 import pytest
@@ -187,3 +188,54 @@ class TestQualityOptions:
         )
         assert result.exit_code == 1
         assert "not numeric" in last_error(result)
+
+
+class TestOutputBytes:
+    """The output is written by pyarrow's CSV writer, or by the csv module when a value needs
+    quotes; either way the bytes are those of ``csv.writer(lineterminator="\\n")``."""
+
+    @staticmethod
+    def expected(rows: list[tuple[str, ...]]) -> str:
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\n").writerows(rows)
+        return out.getvalue()
+
+    @pytest.mark.parametrize(
+        ("task", "label"),
+        [("t1", "cat"), ('a,"b"', "x, y"), ("é ü", "naïve"), ("t 1", "big cat")],
+    )
+    def test_as_the_csv_module_writes_it(self, tmp_path: Path, task: str, label: str) -> None:
+        answers = self.expected(
+            [
+                ("task", "worker", "label"),
+                (task, "w1", label),
+                (task, "w2", label),
+                ("t2", "w1", "o"),
+            ]
+        )
+        out = tmp_path / "out.csv"
+        result = aggregate(str(write(tmp_path, "a.csv", answers)), "--method", "mv", "-o", str(out))
+        assert result.exit_code == 0, result.output
+        header = ("task", "label", "confidence")
+        want = self.expected([header, (task, label, "1"), ("t2", "o", "1")])
+        assert out.read_bytes() == want.encode("utf-8")
+        on_stdout = aggregate(str(tmp_path / "a.csv"), "--method", "mv")
+        assert on_stdout.stdout == want
+
+    def test_numbers_keep_the_format_of_each_value(self, tmp_path: Path) -> None:
+        answers = "task,worker,label\na,w1,-0\nb,w1,0\nc,w1,0.000012345678\nd,w1,1234567\n"
+        result = aggregate(
+            str(write(tmp_path, "n.csv", answers)), "--kind", "numeric", "--method", "median"
+        )
+        assert result.exit_code == 0, result.output
+        values = [row[1] for row in rows(result.stdout)[1:]]
+        assert values == [f"{v:.6g}" for v in (-0.0, 0.0, 0.000012345678, 1234567.0)]
+
+
+def test_g6_formats_each_value_as_python_does() -> None:
+    import numpy as np
+
+    from crowdloop.cli._inference import g6
+
+    values = [-0.0, 0.0, 0.0, float("nan"), 1e-5, 0.1234567, 0.1234567, 2.5e300, -1.0]
+    assert g6(np.array(values)).to_pylist() == [f"{v:.6g}" for v in values]

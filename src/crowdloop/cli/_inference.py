@@ -6,8 +6,7 @@ the CLI starts.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -16,6 +15,9 @@ from crowdloop.algorithms.truth import CATEGORICAL_METHODS, NUMERIC_METHODS
 from crowdloop.cli._common import warn
 from crowdloop.cli._tables import Gold, Table, as_numbers, encode_answers, number
 from crowdloop.errors import InvalidInput
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 
 def _known(gold: Gold, tasks: Codebook) -> list[str]:
@@ -41,8 +43,26 @@ def _report_duplicates(n_removed: int) -> None:
         )
 
 
-Rows = Iterable[tuple[Hashable, Any, str]]
 WorkerRows = list[tuple[Any, ...]]
+OUTPUT_HEADER = ("task", "label", "confidence")
+
+
+def g6(values: np.ndarray[Any, Any]) -> pa.Array:
+    """``f"{v:.6g}"`` of every value as arrow strings, each distinct value formatted once
+    (distinct by bit pattern, so that -0.0 keeps its "-0")."""
+    import pyarrow as pa
+
+    bits = np.ascontiguousarray(values, dtype=np.float64).view(np.int64)
+    distinct, index = np.unique(bits, return_inverse=True)
+    texts = pa.array([f"{v:.6g}" for v in distinct.view(np.float64).tolist()], pa.string())
+    return texts.take(pa.array(index.ravel()))
+
+
+def _output(tasks: Codebook, labels: pa.Array, confidence: pa.Array) -> pa.Table:
+    import pyarrow as pa
+
+    columns = [pa.array(tasks.ids, pa.string()), labels, confidence]
+    return pa.Table.from_arrays(columns, names=list(OUTPUT_HEADER))
 
 
 def _check_labels(table: Table, allowed: list[str] | None, gold: Gold | None) -> None:
@@ -56,8 +76,10 @@ def _check_labels(table: Table, allowed: list[str] | None, gold: Gold | None) ->
 
 def categorical(
     table: Table, method: str, gold: Gold | None, allowed: list[str] | None = None
-) -> tuple[Rows, WorkerRows]:
-    """Fit a categorical method; returns (task, label, confidence) rows and worker rows."""
+) -> tuple[pa.Table, WorkerRows]:
+    """Fit a categorical method; returns the task,label,confidence table and worker rows."""
+    import pyarrow as pa
+
     _check_labels(table, allowed, gold)
     seen = [*table.columns["label"].values, *(gold.labels.values() if gold else ())]
     labels = Codebook(allowed if allowed else seen, keep_order=allowed is not None)
@@ -67,11 +89,8 @@ def categorical(
     _report_duplicates(n_removed)
     gold_codes = None if gold is None else _gold_codes(gold, tasks, labels)
     est = CATEGORICAL_METHODS[method]().fit(answers, gold=gold_codes)
-    decoded = labels.decode(est.labels_)
-    rows = (
-        (task, label, f"{conf:.6g}")
-        for task, label, conf in zip(tasks.ids, decoded, est.confidence_, strict=True)
-    )
+    chosen = pa.array(labels.ids, pa.string()).take(pa.array(est.labels_))
+    rows = _output(tasks, chosen, g6(est.confidence_))
     quality = [
         (w, f"{acc:.6g}", f"{lo:.6g}", f"{hi:.6g}", int(n))
         for w, acc, (lo, hi), n in zip(
@@ -102,7 +121,7 @@ def _gold_numbers(gold: Gold, known: list[str]) -> list[float]:
     return numbers
 
 
-def numeric(table: Table, method: str, gold: Gold | None) -> tuple[Rows, WorkerRows]:
+def numeric(table: Table, method: str, gold: Gold | None) -> tuple[pa.Table, WorkerRows]:
     """Fit a numeric method; labels (and gold) must be numbers."""
     cols = table.columns
     values = as_numbers(table, "label")
@@ -123,12 +142,7 @@ def numeric(table: Table, method: str, gold: Gold | None) -> tuple[Rows, WorkerR
         numbers = _gold_numbers(gold, known)
         gold_values = dict(zip(tasks.encode(known).tolist(), numbers, strict=True))
     est = NUMERIC_METHODS[method]().fit(answers, gold=gold_values)
-    rows = (
-        (task, f"{v:.6g}", f"{se:.6g}")
-        for task, v, se in zip(
-            tasks.ids, est.values_.tolist(), est.confidence_.tolist(), strict=True
-        )
-    )
+    rows = _output(tasks, g6(est.values_), g6(est.confidence_))
     counts = np.bincount(answers.worker_idx, minlength=answers.n_workers)
     quality = [
         (w, f"{sd:.6g}", f"{b:.6g}", int(n))

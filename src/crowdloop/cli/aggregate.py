@@ -16,13 +16,16 @@ import warnings
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, TextIO
+from typing import TYPE_CHECKING, Annotated, Any, BinaryIO, TextIO
 
 import typer
 
 from crowdloop.algorithms import methods
 from crowdloop.cli._common import warn
 from crowdloop.errors import InvalidInput
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 DEFAULT_METHOD = {"categorical": "auto", "numeric": "weighted"}
 KINDS = tuple(DEFAULT_METHOD)
@@ -35,6 +38,21 @@ def _output(path: Path | None) -> Iterator[TextIO]:
         return
     try:
         handle = path.open("w", encoding="utf-8", newline="")
+    except OSError as exc:
+        raise InvalidInput(f"cannot write {path}: {exc.strerror or exc}") from None
+    with handle:
+        yield handle
+
+
+@contextmanager
+def _binary_output(path: Path | None) -> Iterator[BinaryIO]:
+    if path is None:
+        sys.stdout.flush()
+        yield sys.stdout.buffer
+        sys.stdout.buffer.flush()
+        return
+    try:
+        handle = path.open("wb")
     except OSError as exc:
         raise InvalidInput(f"cannot write {path}: {exc.strerror or exc}") from None
     with handle:
@@ -58,6 +76,25 @@ def _write(path: Path | None, header: tuple[str, ...], rows: Iterable[tuple[Any,
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(header)
         writer.writerows(rows)
+
+
+def _write_table(path: Path | None, table: pa.Table) -> None:
+    """The table as ``_write`` writes it (``,``, quotes only where needed, ``\n``), by
+    pyarrow's CSV writer: one call instead of a Python step per row. pyarrow quotes either
+    every string or none, so a table with a value that needs quotes (a comma, a quote or a
+    line break) is written by the csv module instead, byte for byte as before."""
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+
+    header = tuple(table.column_names)
+    if any(pc.any(pc.match_substring_regex(c, '[,"\r\n]')).as_py() for c in table.columns):
+        columns = [c.to_pylist() for c in table.columns]
+        _write(path, header, zip(*columns, strict=True))
+        return
+    with _binary_output(path) as out:
+        out.write((",".join(header) + "\n").encode())
+        options = pacsv.WriteOptions(include_header=False, quoting_style="none")
+        pacsv.write_csv(table, out, options)
 
 
 def aggregate(
@@ -119,7 +156,7 @@ def aggregate(
             worker_header = _inference.CATEGORICAL_WORKER_HEADER
     for w in caught:
         warn(str(w.message))
-    _write(output, ("task", "label", "confidence"), rows)
+    _write_table(output, rows)
     if workers_output is not None:
         _write(workers_output, worker_header, quality)
 
