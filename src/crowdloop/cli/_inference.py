@@ -89,8 +89,6 @@ def categorical(
     _report_duplicates(n_removed)
     gold_codes = None if gold is None else _gold_codes(gold, tasks, labels)
     est = CATEGORICAL_METHODS[method]().fit(answers, gold=gold_codes)
-    chosen = pa.array(labels.ids, pa.string()).take(pa.array(est.labels_))
-    rows = _output(tasks, chosen, g6(est.confidence_))
     quality = [
         (w, f"{acc:.6g}", f"{lo:.6g}", f"{hi:.6g}", int(n))
         for w, acc, (lo, hi), n in zip(
@@ -101,6 +99,10 @@ def categorical(
             strict=True,
         )
     ]
+    codes, confidence = est.labels_, est.confidence_
+    del est, answers  # the fit's arrays and the answers' codes go before the output is built
+    chosen = pa.array(labels.ids, pa.string()).take(pa.array(codes))
+    rows = _output(tasks, chosen, g6(confidence))
     return rows, quality
 
 
@@ -142,10 +144,12 @@ def numeric(table: Table, method: str, gold: Gold | None) -> tuple[pa.Table, Wor
         numbers = _gold_numbers(gold, known)
         gold_values = dict(zip(tasks.encode(known).tolist(), numbers, strict=True))
     est = NUMERIC_METHODS[method]().fit(answers, gold=gold_values)
-    rows = _output(tasks, g6(est.values_), g6(est.confidence_))
     counts = np.bincount(answers.worker_idx, minlength=answers.n_workers)
     quality = [
         (w, f"{sd:.6g}", f"{b:.6g}", int(n))
         for w, sd, b, n in zip(workers.ids, est.worker_std_, est.worker_bias_, counts, strict=True)
     ]
+    values, errors = est.values_, est.confidence_
+    del est, answers  # as in categorical: free the fit before the output is built
+    rows = _output(tasks, g6(values), g6(errors))
     return rows, quality
