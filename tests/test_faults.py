@@ -11,7 +11,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, event, func, select, text
 
 from crowdloop.accounts.models import User
-from crowdloop.errors import StorageFull, Unavailable
+from crowdloop.config import Settings
+from crowdloop.errors import Busy, StorageFull, Unavailable
 from crowdloop.events import service as events
 from crowdloop.events.types import EventType
 from crowdloop.projects.models import Task
@@ -164,3 +165,37 @@ def test_live_updates_outlive_a_lost_connection(
 def test_storage_full_is_not_mistaken_for_busy() -> None:
     assert StorageFull.status_code == 507
     assert Unavailable.status_code == 503
+
+
+def test_a_lock_held_by_a_stuck_transaction_is_busy_not_a_hang(
+    settings: Settings, backend: str
+) -> None:
+    """PostgreSQL: a request that waits on a row another transaction holds gives up after
+    ``db_lock_timeout_seconds`` with Busy (503), and saves nothing."""
+    if backend != "postgresql":
+        pytest.skip("SQLite's writers have their own bounded wait (tests/test_writer_turn.py)")
+    platform = build(settings.model_copy(update={"db_lock_timeout_seconds": 0.5}))
+    try:
+        with unit_of_work(platform.db) as session:
+            user_id = make_user(session).id
+        with platform.db.engine.connect() as stuck:
+            stuck.execute(text("BEGIN"))
+            stuck.execute(text("SELECT id FROM users WHERE id = :i FOR UPDATE"), {"i": user_id})
+
+            def waiting_unit() -> None:
+                with unit_of_work(platform.db) as session:
+                    session.execute(
+                        text("UPDATE users SET email = 'x@example.com' WHERE id = :i"),
+                        {"i": user_id},
+                    )
+
+            with pytest.raises(Busy, match="nothing was saved"):
+                waiting_unit()
+            stuck.execute(text("ROLLBACK"))
+        with unit_of_work(platform.db, write=False) as session:
+            email = session.scalar(text("SELECT email FROM users WHERE id = :i"), {"i": user_id})
+        assert email is None
+    finally:
+        platform.jobs.close()
+        platform.live.close()
+        platform.db.dispose()

@@ -56,6 +56,12 @@ class Settings(BaseSettings):
         600, ge=10, description="Default lease of an assignment before it returns to the pool."
     )
     db_pool_size: int = Field(10, ge=1, description="Connection pool size (PostgreSQL).")
+    db_lock_timeout_seconds: float = Field(
+        15,
+        ge=0,
+        description="PostgreSQL: a request that waits longer than this for a lock gives up "
+        "with 503 (nothing saved) instead of hanging; 0 = wait for ever.",
+    )
     import_batch_size: int = Field(
         5000, ge=1, description="Rows written per INSERT batch when importing tasks."
     )

@@ -93,7 +93,10 @@ def _sqlite_begin(conn: Any) -> None:
     conn.exec_driver_sql(conn.get_execution_options().get("sqlite_begin", "BEGIN"))
 
 
-def make_engine(url: str, *, pool_size: int = 10) -> Engine:
+def make_engine(url: str, *, pool_size: int = 10, lock_timeout: float = 0) -> Engine:
+    """An engine for ``url``. ``lock_timeout`` (seconds, PostgreSQL): a statement that
+    waits longer for a lock fails (SQLSTATE 55P03, a 503 "busy" at the edge) instead of
+    hanging the request; 0 waits for ever (migrations, which an operator runs)."""
     if url.startswith("sqlite"):
         engine = create_engine(
             url,
@@ -105,7 +108,16 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size * 2, pool_pre_ping=True)
+    connect_args = (
+        {"options": f"-c lock_timeout={int(lock_timeout * 1000)}"} if lock_timeout else {}
+    )
+    return create_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size * 2,
+        pool_pre_ping=True,
+        connect_args=connect_args,
+    )
 
 
 @dataclass(frozen=True)
@@ -141,7 +153,11 @@ def _hold(session: Session, instance: object) -> None:
 
 
 def make_database(settings: Settings) -> Database:
-    engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
+    engine = make_engine(
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        lock_timeout=settings.db_lock_timeout_seconds,
+    )
     writer = engine.execution_options(sqlite_begin="BEGIN IMMEDIATE")
     write_sessions = sessionmaker(writer, expire_on_commit=False)
     event.listen(write_sessions, "loaded_as_persistent", _hold)
