@@ -40,7 +40,7 @@ from sqlalchemy.engine import make_url
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import mixed_load
 from mixed_load import RESULTS, Tally
-from outbox_cost import wait_dispatched  # bench/events, on the path through mixed_load
+from outbox_db import wait_dispatched  # bench/events, on the path through mixed_load
 
 common = mixed_load.common
 UNAVAILABLE = "database is unavailable"
