@@ -48,7 +48,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "--timeout", "30s", "-s", str(HERE / "loop.lua"), f"http://127.0.0.1:{args.port}",
     ]  # fmt: skip
     load = os.getloadavg()[0]
-    with common.Server(url, workers=args.server_workers, port=args.port) as server:
+    server_at = common.Server(
+        url, workers=args.server_workers, port=args.port, pythonpath=args.pythonpath
+    )
+    with server_at as server:
         pids = server.pids()
         cpu0, client0, wall0 = common.cpu_seconds(pids), _children_cpu(), time.perf_counter()
         done = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
@@ -81,6 +84,7 @@ def main() -> None:
     ap.add_argument("--tasks", type=int, default=10_000)
     ap.add_argument("--port", type=int, default=8801)
     ap.add_argument("--name", default=None)
+    ap.add_argument("--pythonpath", default="", help="serve another checkout's src/ (before/after)")
     args = ap.parse_args()
     row = run(args)
     print(json.dumps(row, indent=1))

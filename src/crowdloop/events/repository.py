@@ -24,9 +24,16 @@ def insert_event(session: Session, values: dict[str, Any]) -> int:
     return int(session.execute(_INSERT_EVENT, values).scalar_one())
 
 
-def undispatched(session: Session, limit: int) -> Sequence[Event]:
-    query = select(Event).where(Event.dispatched_at.is_(None)).order_by(Event.id).limit(limit)
-    return session.scalars(skip_locked(session, query)).all()
+def undispatched(session: Session, limit: int) -> Sequence[Any]:
+    """(id, type, project_id) of the oldest events not yet fanned out: what the fan-out
+    decides by (the payload is read by each subscriber's handling, not here)."""
+    query = (
+        select(EVENTS.c.id, EVENTS.c.type, EVENTS.c.project_id)
+        .where(EVENTS.c.dispatched_at.is_(None))
+        .order_by(EVENTS.c.id)
+        .limit(limit)
+    )
+    return session.execute(skip_locked(session, query)).all()
 
 
 def mark_dispatched(session: Session, ids: list[int], now: datetime) -> None:

@@ -84,7 +84,7 @@ def dispatch(db: Database, bus: Bus, *, limit: int = 500) -> int:
 
 
 def _handlings(
-    session: Session, bus: Bus, rows: Sequence[Event], now: datetime
+    session: Session, bus: Bus, rows: Sequence[Any], now: datetime
 ) -> list[dict[str, Any]]:
     projects = {row.project_id for row in rows if row.project_id is not None}
     interested = {
