@@ -4,41 +4,18 @@ used by bench/reliability/pg_restart.py."""
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 from typing import Any
 
-WORK_DIR = Path("/tmp/crowdloop-bench-events")
-DB_NAME = "crowdloop_events_outbox"
-PG_ADMIN_URL = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+import helpers
+
 DRAIN_TIMEOUT_S = 15.0
 
 
 def fresh_database(backend: str) -> str:
     """An empty database migrated by this side's code (own names: no clash with loop.py)."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    from crowdloop.storage import migrate
-    from crowdloop.storage.engine import make_engine
-
-    if backend == "sqlite":
-        WORK_DIR.mkdir(parents=True, exist_ok=True)
-        for old in WORK_DIR.glob("outbox.db*"):
-            old.unlink()
-        url = f"sqlite:///{WORK_DIR / 'outbox.db'}"
-    else:
-        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{DB_NAME}"'))
-        admin.dispose()
-        url = make_url(PG_ADMIN_URL).set(database=DB_NAME).render_as_string(False)
-    engine = make_engine(url)
-    migrate.upgrade(engine)
-    engine.dispose()
-    return url
+    return helpers.fresh_database(backend, "events_outbox")
 
 
 class PgBackends:
