@@ -167,3 +167,35 @@ def test_a_key_taken_by_a_concurrent_request_is_409_and_nothing_is_kept(db: Data
     assert err.value.status_code == 409
     assert "nothing of this request was saved" in err.value.detail
     assert _users(db) == before
+
+
+def test_a_bulk_insert_that_collides_is_409_too(db: Database) -> None:
+    """The importer's bulk path (COPY on PostgreSQL, executemany on SQLite) meets the same
+    unique index: an import that lost the race to another is refused whole with 409."""
+    from sqlalchemy import Table
+
+    from crowdloop.accounts.models import Role
+    from crowdloop.errors import Conflict
+    from crowdloop.projects import service as projects
+    from crowdloop.projects.models import Task
+    from crowdloop.projects.schemas import TaskCreate
+    from crowdloop.storage.bulk import insert_rows
+    from tests.factories.projects import make_project, make_tasks
+
+    with unit_of_work(db) as session:
+        project = make_project(session, make_user(session, role=Role.requester))
+        make_tasks(session, project, 1, external_id="taken")
+    table: Table = Task.__table__  # type: ignore[assignment]
+
+    def racing_import() -> None:
+        with unit_of_work(db) as session:
+            rows = [
+                projects.task_values(project, TaskCreate(data={}, external_id=key), batch_id=None)
+                for key in ("new-1", "taken", "new-2")
+            ]
+            insert_rows(session, table, rows)
+
+    with pytest.raises(Conflict, match="nothing of this request was saved"):
+        racing_import()
+    with unit_of_work(db, write=False) as session:
+        assert session.scalar(select(func.count()).select_from(Task)) == 1

@@ -16,6 +16,7 @@ from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import JSON, Connection, Dialect, Table, insert
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from crowdloop.storage.dialect import uses_psycopg
@@ -97,9 +98,15 @@ def _copy(connection: Connection, plan: _InsertPlan, rows: list[dict[str, Any]])
     assert driver is not None, "COPY needs a live psycopg connection"
     columns = ", ".join(plan.keys)
     sql = f"COPY {plan.table} ({columns}) FROM STDIN"
-    with driver.cursor() as cursor, cursor.copy(sql) as copy:
-        for row in rows:
-            copy.write_row(plan.values(row))
+    dbapi = connection.dialect.loaded_dbapi
+    try:
+        with driver.cursor() as cursor, cursor.copy(sql) as copy:
+            for row in rows:
+                copy.write_row(plan.values(row))
+    except dbapi.Error as exc:
+        # The driver's own error, as SQLAlchemy would have wrapped it: the unit of work maps
+        # it once (a taken unique key is 409, a lost connection 503, a full disk 507).
+        raise DBAPIError.instance(sql, None, exc, dbapi.Error) from exc
 
 
 def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
